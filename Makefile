@@ -1,0 +1,30 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Each creates .venv if it is missing and installs the project into it.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/npukit demo
+
+test: $(STAMP)
+	$(BIN)/ruff check npukit tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_float_executor.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

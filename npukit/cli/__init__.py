@@ -1,0 +1,1 @@
+"""Layer 9: the command line.  Prints errors, not tracebacks."""

@@ -1,0 +1,36 @@
+"""Layer 3: ops.  One module per op family; this explicit list is the registry's source.
+
+Each module registers its op classes with ``@register`` on import.
+"""
+
+from npukit.ops import (  # noqa: F401  (imported for registration)
+    activation,
+    conv,
+    conv_transpose,
+    elementwise,
+    gemm,
+    generators,
+    logic,
+    norm,
+    pool,
+    reduce,
+    resize,
+    rnn,
+    shape_ops,
+    softmax,
+    space,
+    tensor,
+)
+from npukit.ops.registry import (
+    Op,
+    TensorType,
+    get_op,
+    has_op,
+    infer_graph,
+    infer_node,
+    register,
+    registered_ops,
+)
+
+__all__ = ["Op", "TensorType", "get_op", "has_op", "infer_graph", "infer_node", "register",
+           "registered_ops"]

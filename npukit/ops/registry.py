@@ -1,0 +1,115 @@
+"""The op contract and the explicit registry.
+
+One op = one small class (ONNX reference-evaluator style): ``infer`` gives
+output types from input types (and constant inputs where the shape depends
+on data), ``run`` is the NumPy float kernel, ``macs`` counts multiply-adds
+for reports.  Integer kernels (slow reference + fast version) and the
+quantization rule live beside them from the quantization issue on.
+
+``versions`` lists the ONNX *since-versions* whose semantics the class
+implements; the importer refuses a node whose schema version at the model's
+opset is not listed, so a semantic change in a new opset is never run with
+the old meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from npukit.errors import UnsupportedOpError
+from npukit.ir import Graph, Node
+
+
+@dataclass(frozen=True)
+class TensorType:
+    dtype: str | None
+    shape: tuple | None
+
+
+class Op:
+    """Base class of every op.  Subclasses set ``op_type`` and ``versions``."""
+
+    op_type: ClassVar[str] = ""
+    domain: ClassVar[str] = ""
+    versions: ClassVar[tuple[int, ...]] = ()
+
+    def infer(self, node: Node, ins: Sequence[TensorType | None],
+              consts: Sequence[np.ndarray | None]) -> list[TensorType]:
+        raise NotImplementedError(f"{self.op_type}.infer")
+
+    def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
+        raise NotImplementedError(f"{self.op_type}.run")
+
+    def macs(self, node: Node, ins: Sequence[TensorType | None],
+             outs: Sequence[TensorType | None]) -> int:
+        """Multiply-accumulates of one run (0 for data movement and cheap elementwise)."""
+        return 0
+
+
+_REGISTRY: dict[tuple[str, str], Op] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator: add one instance of ``cls`` to the registry."""
+    key = (cls.domain, cls.op_type)
+    if key in _REGISTRY:
+        raise RuntimeError(f"op {cls.op_type!r} registered twice")
+    if not cls.versions:
+        raise RuntimeError(f"op {cls.op_type!r} declares no ONNX versions")
+    _REGISTRY[key] = cls()
+    return cls
+
+
+def get_op(op_type: str, domain: str = "", *, node: str = "?", opset: int | None = None) -> Op:
+    op = _REGISTRY.get((_norm(domain), op_type))
+    if op is None:
+        raise UnsupportedOpError(op_type, node, opset=opset,
+                                 detail="npukit has no implementation of this op")
+    return op
+
+
+def has_op(op_type: str, domain: str = "") -> bool:
+    return (_norm(domain), op_type) in _REGISTRY
+
+
+def registered_ops() -> dict[str, Op]:
+    return {(f"{d}::" if d else "") + t: op for (d, t), op in sorted(_REGISTRY.items())}
+
+
+def _norm(domain: str) -> str:
+    return "" if domain in ("", "ai.onnx") else domain
+
+
+def infer_node(g: Graph, node: Node) -> list[TensorType]:
+    """Output types of ``node`` from the types (and constants) of its inputs."""
+    op = get_op(node.op_type, node.domain, node=node.name, opset=g.opset)
+    ins: list[TensorType | None] = []
+    consts: list[np.ndarray | None] = []
+    for i in node.inputs:
+        v = g.values.get(i) if i else None
+        ins.append(None if v is None else TensorType(v.dtype, v.shape))
+        consts.append(None if v is None else v.const)
+    return op.infer(node, ins, consts)
+
+
+def infer_graph(g: Graph) -> None:
+    """Fill in dtype/shape of every node output, in order.  Known static shapes win
+    over symbolic ones only when the op cannot tell (keeps import-time facts)."""
+    for node in g.nodes:
+        for o, t in zip(node.outputs, infer_node(g, node)):
+            if not o:
+                continue
+            v = g.values[o]
+            if t.dtype is not None:
+                v.dtype = t.dtype
+            if t.shape is not None and (v.shape is None or _more_known(t.shape, v.shape)):
+                v.shape = tuple(t.shape)
+
+
+def _more_known(new: tuple, old: tuple) -> bool:
+    if len(new) != len(old):
+        return True
+    return sum(isinstance(d, int) for d in new) >= sum(isinstance(d, int) for d in old)
