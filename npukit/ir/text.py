@@ -51,7 +51,8 @@ def _type(v: Value | None) -> str:
         t = SHORT.get(v.dtype, v.dtype)
     if v is None or v.shape is None:
         return t
-    return t + "[" + ",".join(str(d) if isinstance(d, int) else _name(str(d)) for d in v.shape) + "]"
+    dims = (str(d) if isinstance(d, int) or d == "?" else _name(str(d)) for d in v.shape)
+    return t + "[" + ",".join(dims) + "]"
 
 
 def _scalar(x: Any) -> str:
@@ -61,6 +62,8 @@ def _scalar(x: Any) -> str:
         return str(int(x))
     if isinstance(x, (float, np.floating)):
         f = float(x)
+        if np.isfinite(f) and float(np.float32(f)) == f:
+            return str(np.float32(f))  # shortest text that gives back the same float32
         return repr(f)  # nan / inf / -inf are bare words, parsed by float()
     return json.dumps(str(x))
 

@@ -32,7 +32,7 @@ def conv_geometry(node: Node, x_shape: tuple, w_shape: tuple) -> tuple[list[int]
 @register
 class Conv(Op):
     op_type = "Conv"
-    versions = (1, 11)
+    versions = (1, 11, 22)
 
     def infer(self, node: Node, ins: Sequence[TensorType | None],
               consts: Sequence[np.ndarray | None]) -> list[TensorType]:

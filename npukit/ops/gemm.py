@@ -17,7 +17,7 @@ class Gemm(Op):
     """Y = alpha · A' · B' + beta · C, A' / B' optionally transposed."""
 
     op_type = "Gemm"
-    versions = (1, 6, 7, 9, 11, 13)
+    versions = (7, 9, 11, 13)
 
     def infer(self, node: Node, ins: Sequence[TensorType | None],
               consts: Sequence[np.ndarray | None]) -> list[TensorType]:

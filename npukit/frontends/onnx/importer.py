@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
-from onnx import numpy_helper, shape_inference, version_converter
+from onnx import external_data_helper, numpy_helper, shape_inference, version_converter
 
 from npukit.errors import ModelLoadError, ShapeError, UnsupportedOpError
 from npukit.frontends.onnx.attributes import convert_attribute, onnx_dtype
@@ -34,7 +34,9 @@ def load_onnx(path: str | os.PathLike) -> onnx.ModelProto:
     if p.is_dir():
         raise ModelLoadError(f"{str(p)!r} is a folder, not an ONNX model file")
     try:
-        model = onnx.load(str(p), load_external_data=True)
+        # Weights kept on disk (external data) are attached after conversion and shape
+        # inference, which then work on a small skeleton even for models over 2 GB.
+        model = onnx.load(str(p), load_external_data=False)
     except (DecodeError, ValueError, RuntimeError, OSError) as e:
         raise ModelLoadError(f"{str(p)!r} is not a readable ONNX model ({type(e).__name__}: "
                              f"{str(e)[:200]})", hint="check the file is an .onnx export and "
@@ -45,12 +47,26 @@ def load_onnx(path: str | os.PathLike) -> onnx.ModelProto:
     return model
 
 
+def _attach_external_data(model: onnx.ModelProto, base: str | None, source: str) -> None:
+    if base is None or not any(external_data_helper.uses_external_data(t)
+                               for t in model.graph.initializer):
+        return
+    try:
+        external_data_helper.load_external_data_for_model(model, base)
+    except (OSError, ValueError, onnx.checker.ValidationError) as e:
+        raise ModelLoadError(f"{source}: cannot read the model's external weight data "
+                             f"({e})", hint="keep the .onnx file next to its data file(s), "
+                             "with the names it was saved with") from None
+
+
 def import_model(model: onnx.ModelProto | str | os.PathLike, *,
                  input_shapes: Mapping[str, Sequence[int]] | None = None,
                  name: str | None = None) -> Graph:
     """Import ``model`` (a ModelProto or a path) into a verified IR graph."""
     source = str(model) if not isinstance(model, onnx.ModelProto) else (name or "model")
+    base_dir = None
     if not isinstance(model, onnx.ModelProto):
+        base_dir = str(Path(model).resolve().parent)
         model = load_onnx(model)
     opset = _default_opset(model, source)
     if opset < CANONICAL_OPSET:
@@ -59,6 +75,7 @@ def import_model(model: onnx.ModelProto | str | os.PathLike, *,
     if input_shapes:
         _fix_input_shapes(model, input_shapes, source)
     model = _infer_shapes(model)
+    _attach_external_data(model, base_dir, source)
     g = _to_ir(model, opset, name or model.graph.name or Path(source).stem)
     infer_graph(g)
     g.verify()

@@ -1,0 +1,1 @@
+"""Layer 7: reports — model summary, per-layer accuracy, performance, placement."""
