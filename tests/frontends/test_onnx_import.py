@@ -100,12 +100,12 @@ def test_future_opset_is_refused():
 
 def test_external_data_loads(tmp_path):
     m = conv_relu_model()
+    want = numpy_helper.to_array(m.graph.initializer[0]).copy()
     path = tmp_path / "ext.onnx"
     onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
               location="ext.weights", size_threshold=0)
     assert (tmp_path / "ext.weights").exists()
     g = import_model(path)
-    want = numpy_helper.to_array(m.graph.initializer[0])
     np.testing.assert_array_equal(g.const("conv.weight"), want)
     (tmp_path / "ext.weights").unlink()
     with pytest.raises(ModelLoadError, match="external weight data"):
