@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Union
 import numpy as np
 
 from npukit.errors import GraphError
+from npukit.ir.quant import QuantParams
 
 Dim = Union[int, str]           # an int, or a symbolic name such as "N"; "?" = unknown
 Shape = tuple  # tuple[Dim, ...]
@@ -27,6 +28,7 @@ class Value:
     dtype: str | None = None
     shape: Shape | None = None
     const: np.ndarray | None = None
+    quant: QuantParams | None = None
 
     @property
     def is_const(self) -> bool:
@@ -192,7 +194,8 @@ class Graph:
     def copy(self) -> "Graph":
         """A structural copy; constant arrays are shared (they are never written)."""
         g = Graph(self.name, self.opset)
-        g.values = {k: Value(v.name, v.dtype, v.shape, v.const) for k, v in self.values.items()}
+        g.values = {k: Value(v.name, v.dtype, v.shape, v.const, v.quant)
+                    for k, v in self.values.items()}
         g.nodes = [Node(n.name, n.op_type, list(n.inputs), list(n.outputs),
                         copy.deepcopy(n.attrs), n.domain) for n in self.nodes]
         g.inputs, g.outputs = list(self.inputs), list(self.outputs)

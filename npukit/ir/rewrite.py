@@ -90,7 +90,7 @@ def _replace_uses(g: Graph, a: str, b: str) -> None:
             ident = Node(g.unique_name(f"{a}_identity"), "Identity", [b], [a])
             va = g.values.get(a) or Value(a)
             vb = g.values[b]
-            g.values[a] = Value(a, vb.dtype or va.dtype, vb.shape or va.shape)
+            g.values[a] = Value(a, vb.dtype or va.dtype, vb.shape or va.shape, None, vb.quant)
             g.nodes.append(ident)
         else:
             g.outputs = [b if o == a else o for o in g.outputs]
@@ -106,7 +106,8 @@ def _rename_value(g: Graph, old: str, new: str) -> None:
     v = g.values.pop(old)
     keep = g.values.get(new)
     g.values[new] = Value(new, v.dtype or (keep.dtype if keep else None),
-                          v.shape or (keep.shape if keep else None), v.const)
+                          v.shape or (keep.shape if keep else None), v.const,
+                          v.quant or (keep.quant if keep else None))
     for n in g.nodes:
         n.inputs = [new if i == old else i for i in n.inputs]
         n.outputs = [new if o == old else o for o in n.outputs]

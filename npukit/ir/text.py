@@ -29,6 +29,7 @@ import numpy as np
 from npukit.errors import GraphError
 from npukit.ir.dtypes import LONG, SHORT, to_numpy
 from npukit.ir.graph import Graph, Node, Value
+from npukit.ir.quant import QuantParams
 
 INLINE_LIMIT = 16
 _BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./\-]*$")
@@ -53,6 +54,21 @@ def _type(v: Value | None) -> str:
         return t
     dims = (str(d) if isinstance(d, int) or d == "?" else _name(str(d)) for d in v.shape)
     return t + "[" + ",".join(dims) + "]"
+
+
+def _quant(v: Value | None) -> str:
+    """`` ~ i8(scale=…, zp=…)`` or per-channel ``~ i8(axis=0, scale=[…], zp=[…])``."""
+    q = None if v is None else v.quant
+    if q is None:
+        return ""
+    short = SHORT.get(q.dtype, q.dtype)
+    if q.axis is None:
+        return f" ~ {short}(scale={_scalar(q.scale[0])}, zp={int(q.zero_point[0])})"
+    if q.scale.size <= INLINE_LIMIT:
+        sc, zp = _flat(q.scale), _flat(q.zero_point)
+    else:
+        sc, zp = f"<{digest(q.scale)}>", f"<{digest(q.zero_point)}>"
+    return f" ~ {short}(axis={q.axis}, scale={sc}, zp={zp})"
 
 
 def _scalar(x: Any) -> str:
@@ -91,15 +107,16 @@ def print_graph(g: Graph) -> str:
     """The text form of ``g`` (deterministic: same graph, same text)."""
     lines = [f"graph {_name(g.name)} opset {g.opset} {{"]
     for i in g.inputs:
-        lines.append(f"  input {_name(i)}: {_type(g.values.get(i))}")
+        lines.append(f"  input {_name(i)}: {_type(g.values.get(i))}{_quant(g.values.get(i))}")
     for name in sorted(k for k, v in g.values.items() if v.const is not None):
         v = g.values[name]
         assert v.const is not None
         body = _flat(v.const) if v.const.size <= INLINE_LIMIT else f"<{digest(v.const)}>"
-        lines.append(f"  const {_name(name)}: {_type(v)} = {body}")
+        lines.append(f"  const {_name(name)}: {_type(v)} = {body}{_quant(v)}")
     for n in g.nodes:
         ins = ", ".join(_name(i) if i else '""' for i in n.inputs)
-        outs = ", ".join(f"{_name(o)}: {_type(g.values.get(o))}" if o else '""' for o in n.outputs)
+        outs = ", ".join(f"{_name(o)}: {_type(g.values.get(o))}{_quant(g.values.get(o))}"
+                         if o else '""' for o in n.outputs)
         op = n.op_type if not n.domain else f"{n.domain}::{n.op_type}"
         attrs = ", ".join(f"{k}={_attr(n.attrs[k])}" for k in sorted(n.attrs))
         line = f"  node {_name(n.name)} = {op}({ins}) -> ({outs})"
@@ -110,7 +127,7 @@ def print_graph(g: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-_TOKEN = re.compile(r'''\s*(?:("(?:[^"\\]|\\.)*")|(->|::|[{}()\[\]=:,<>])|([^\s"{}()\[\]=:,<>]+))''')
+_TOKEN = re.compile(r'''\s*(?:("(?:[^"\\]|\\.)*")|(->|::|[{}()\[\]=:,<>~])|([^\s"{}()\[\]=:,<>~]+))''')
 
 
 class _Lexer:
@@ -238,6 +255,46 @@ def _const_data(lx: _Lexer, name: str, dtype: str | None, shape: tuple | None,
     raise GraphError(f"text form: constant {name!r} has unknown initialiser {word!r}")
 
 
+def _parse_quant(lx: _Lexer, name: str, tensors: dict[str, np.ndarray] | None
+                 ) -> QuantParams | None:
+    if not lx.accept("~"):
+        return None
+    dtype = LONG.get(lx.name())
+    lx.expect("(")
+    fields: dict[str, Any] = {}
+    while not lx.accept(")"):
+        key = lx.name()
+        lx.expect("=")
+        if lx.accept("<"):
+            want = lx.name()
+            lx.expect(">")
+            arr = None if tensors is None else tensors.get(f"{name}.{key}")
+            if arr is None or digest(np.asarray(arr)) != want:
+                raise GraphError(f"text form: quant {key} of {name!r} is given by digest "
+                                 f"<{want}>; pass matching data as tensors['{name}.{key}']")
+            fields[key] = arr
+        else:
+            fields[key] = _parse_attr(lx)
+        lx.accept(",")
+    if dtype is None:
+        raise GraphError(f"text form: bad quant dtype for {name!r}")
+    try:
+        return QuantParams(dtype, np.atleast_1d(np.asarray(fields["scale"], np.float32)),
+                           np.atleast_1d(np.asarray(fields["zp"], np.int32)), fields.get("axis"))
+    except (KeyError, ValueError) as e:
+        raise GraphError(f"text form: bad quant params for {name!r}: {e}") from None
+
+
+def quant_tensors(g: Graph) -> dict[str, np.ndarray]:
+    """Per-channel quant arrays keyed as ``parse_graph(tensors=…)`` expects them."""
+    out: dict[str, np.ndarray] = {}
+    for name, v in g.values.items():
+        if v.quant is not None and v.quant.axis is not None:
+            out[f"{name}.scale"] = v.quant.scale
+            out[f"{name}.zp"] = v.quant.zero_point
+    return out
+
+
 def parse_graph(text: str, tensors: dict[str, np.ndarray] | None = None) -> Graph:
     """Parse the text form back into a Graph (see the module docstring)."""
     lx = _Lexer(text)
@@ -253,15 +310,17 @@ def parse_graph(text: str, tensors: dict[str, np.ndarray] | None = None) -> Grap
         if kw == "input":
             name = lx.name()
             lx.expect(":")
-            g.add_input(name, *_parse_type(lx))
+            v = g.add_input(name, *_parse_type(lx))
+            v.quant = _parse_quant(lx, name, tensors)
         elif kw == "const":
             name = lx.name()
             lx.expect(":")
             dtype, shape = _parse_type(lx)
             lx.expect("=")
-            g.add_const(name, _const_data(lx, name, dtype, shape, tensors))
+            v = g.add_const(name, _const_data(lx, name, dtype, shape, tensors))
+            v.quant = _parse_quant(lx, name, tensors)
         elif kw == "node":
-            g.add_node(_parse_node(lx, g))
+            g.add_node(_parse_node(lx, g, tensors))
         elif kw == "output":
             g.outputs.append(lx.name())
         else:
@@ -270,7 +329,7 @@ def parse_graph(text: str, tensors: dict[str, np.ndarray] | None = None) -> Grap
     return g
 
 
-def _parse_node(lx: _Lexer, g: Graph) -> Node:
+def _parse_node(lx: _Lexer, g: Graph, tensors: dict[str, np.ndarray] | None) -> Node:
     name = lx.name()
     lx.expect("=")
     op = lx.name()
@@ -290,7 +349,7 @@ def _parse_node(lx: _Lexer, g: Graph) -> Node:
         outs.append(o)
         if o and lx.accept(":"):
             dtype, shape = _parse_type(lx)
-            g.values[o] = Value(o, dtype, shape)
+            g.values[o] = Value(o, dtype, shape, quant=_parse_quant(lx, o, tensors))
         lx.accept(",")
     attrs: dict[str, Any] = {}
     if lx.accept("{"):

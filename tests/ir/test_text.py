@@ -72,3 +72,27 @@ def test_digest_needs_matching_data():
 def test_parse_errors_are_clear(text, msg):
     with pytest.raises(GraphError, match=msg):
         parse_graph(text)
+
+
+def test_quant_params_round_trip():
+    from npukit.ir import quant_tensors
+    text = '''graph q opset 21 {
+  input x: f32[1,3,4,4] ~ i8(scale=0.02, zp=-3)
+  const w: f32[20,3,1,1] = randn ~ i8(axis=0, scale=randn, zp=zeros)
+  const v: f32[2,3] = randn ~ i8(axis=0, scale=[0.5, 0.25], zp=[0, 0])
+  node c = Conv(x, w) -> (y: f32[1,20,4,4] ~ u8(scale=0.1, zp=128))
+  output y
+}'''
+    with pytest.raises(GraphError):
+        parse_graph(text)  # per-channel scale given as `randn` is not a value list
+    text = text.replace("scale=randn, zp=zeros", "scale=[" + ", ".join(["0.5"] * 20) +
+                        "], zp=[" + ", ".join(["0"] * 20) + "]")
+    g = parse_graph(text)
+    assert g.values["x"].quant.zero_point[0] == -3
+    assert g.values["y"].quant.dtype == "uint8"
+    assert g.values["w"].quant.axis == 0 and g.values["w"].quant.scale.shape == (20,)
+    out = print_graph(g)
+    assert "y: f32[1,20,4,4] ~ u8(scale=0.1, zp=128)" in out
+    assert "~ i8(axis=0, scale=<" in out          # 20 channels: by digest
+    g2 = parse_graph(out, tensors={**g.constants(), **quant_tensors(g)})
+    assert print_graph(g2) == out
