@@ -8,6 +8,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     conv,
     conv_transpose,
     elementwise,
+    fused,
     gemm,
     generators,
     logic,

@@ -14,6 +14,7 @@ import numpy as np
 from npukit.errors import ShapeError
 from npukit.ir import Node
 from npukit.ops.base import ints
+from npukit.ops.fused import apply_activation
 from npukit.ops.registry import Op, TensorType, register
 from npukit.ops.shapes import UNKNOWN, auto_pads, numel, window_out
 
@@ -56,7 +57,7 @@ class Conv(Op):
         y = conv_nd(x, w, s, d, p, int(node.attr("group", 1)))
         if b is not None:
             y += b.reshape((1, -1) + (1,) * (y.ndim - 2)).astype(y.dtype)
-        return [y]
+        return [apply_activation(node, y)]
 
     def macs(self, node: Node, ins: Sequence[TensorType | None],
              outs: Sequence[TensorType | None]) -> int:

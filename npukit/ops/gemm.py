@@ -8,6 +8,7 @@ import numpy as np
 
 from npukit.errors import ShapeError
 from npukit.ir import Node
+from npukit.ops.fused import apply_activation
 from npukit.ops.registry import Op, TensorType, register
 from npukit.ops.shapes import UNKNOWN, broadcast, numel
 
@@ -45,7 +46,7 @@ class Gemm(Op):
             y = y * np.asarray(alpha, y.dtype)
         if c is not None:
             y = y + (c if beta == 1.0 else c * np.asarray(beta, c.dtype))
-        return [y.astype(inputs[0].dtype, copy=False)]
+        return [apply_activation(node, y.astype(inputs[0].dtype, copy=False))]
 
     def macs(self, node: Node, ins: Sequence[TensorType | None],
              outs: Sequence[TensorType | None]) -> int:
@@ -83,7 +84,7 @@ class MatMul(Op):
 
     def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
         a, b = inputs
-        return [np.asarray(np.matmul(a, b)).astype(a.dtype, copy=False)]
+        return [apply_activation(node, np.asarray(np.matmul(a, b)).astype(a.dtype, copy=False))]
 
     def macs(self, node: Node, ins: Sequence[TensorType | None],
              outs: Sequence[TensorType | None]) -> int:
