@@ -1,0 +1,70 @@
+"""Per-channel weight clipping that minimises quantization MSE (a grid search).
+
+For each output channel the clip range is ``ratio * (min, max)`` (or
+``ratio * absmax`` each side when symmetric); the ratio is searched on a grid,
+all channels at once.  Rounding here is NumPy's half-to-even: it only ranks
+candidates, the deployed rounding mode comes from the target profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from npukit.errors import NpukitError
+from npukit.quant.observers.per_channel import channel_minmax
+
+
+@dataclass(frozen=True)
+class ChannelClip:
+    """Chosen clip range per channel and the ratio of the full range it keeps."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    ratio: np.ndarray
+
+
+def _quant_error(w2: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int,
+                 symmetric: bool) -> np.ndarray:
+    """Sum of squared errors per channel (rows of ``w2``) for the given clip ranges."""
+    if symmetric:
+        qmax = levels // 2 - 1
+        scale = np.maximum(hi, -lo) / qmax
+        qlo, qhi = -qmax, qmax
+    else:
+        scale = (hi - lo) / (levels - 1)
+        qlo, qhi = 0, levels - 1
+    scale = np.where(scale > 0, scale, 1.0)[:, None]
+    zp = np.zeros_like(scale) if symmetric else np.rint(-lo[:, None] / scale)
+    q = np.clip(np.rint(w2 / scale) + zp, qlo, qhi)
+    return np.sum(((q - zp) * scale - w2) ** 2, axis=1)
+
+
+def mse_weight_clip(w: np.ndarray, axis: int = 0, bits: int = 8, *, symmetric: bool = True,
+                    grid: int = 100, min_ratio: float = 0.3) -> ChannelClip:
+    """Search a clip ratio per channel of ``w`` (along ``axis``) minimising the MSE.
+
+    ``grid`` ratios are tried, evenly spaced in ``[min_ratio, 1]``; 1 (no
+    clipping) is always a candidate, so the result is never worse than min/max.
+    """
+    if not 2 <= bits <= 16:
+        raise NpukitError(f"weight bits must be in 2..16, got {bits}")
+    if grid < 1 or not 0.0 < min_ratio <= 1.0:
+        raise NpukitError(f"need grid >= 1 and 0 < min_ratio <= 1, got {grid}, {min_ratio}")
+    w = np.asarray(w, dtype=np.float32)
+    lo, hi = channel_minmax(w, axis)
+    lo, hi = np.minimum(lo, 0.0), np.maximum(hi, 0.0)
+    w2 = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)
+    levels = 1 << bits
+    best_err = np.full(lo.shape, np.inf)
+    best = np.ones(lo.shape)
+    for r in np.linspace(1.0, min_ratio, grid):
+        err = _quant_error(w2, r * lo, r * hi, levels, symmetric)
+        better = err < best_err
+        best_err = np.where(better, err, best_err)
+        best = np.where(better, r, best)
+    if symmetric:
+        amax = np.maximum(hi, -lo) * best
+        return ChannelClip(-amax, amax, best)
+    return ChannelClip(lo * best, hi * best, best)
