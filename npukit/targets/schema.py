@@ -29,7 +29,8 @@ DTYPES: Mapping[str, str] = MappingProxyType({
     "fp16": "float16", "bf16": "bfloat16", "tf32": "float32", "fp32": "float32",
 })
 FLOAT_DTYPES = frozenset({"fp16", "bf16", "tf32", "fp32"})
-ROUNDING_MODES = ("half_away_from_zero", "half_to_even", "half_up")
+#: The same names as :class:`npukit.numerics.rounding.RoundingMode` (a test checks).
+ROUNDING_MODES = ("half_away_from_zero", "half_to_even", "half_up", "truncate", "floor")
 REQUANT_MODES = ("q31_multiplier_shift", "q15_multiplier_shift", "float_scale")
 PROVENANCE_LABELS = ("src", "derived", "unverified", "fitted", "assumed")
 EFFICIENCY_KEYS = ("conv", "depthwise", "gemm", "elementwise", "pool")

@@ -175,3 +175,9 @@ def test_not_toml(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(TargetError, match="does not exist"):
         load_target(tmp_path / "nope.toml")
+
+
+def test_rounding_names_are_the_numerics_layer_names():
+    from npukit.numerics.rounding import RoundingMode
+    from npukit.targets.schema import ROUNDING_MODES
+    assert set(ROUNDING_MODES) == {m.value for m in RoundingMode}
