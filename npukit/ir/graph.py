@@ -180,7 +180,7 @@ class Graph:
         self.nodes = order
         self.invalidate()
 
-    def verify(self, infer: Callable[["Graph", Node], list] | None = None) -> None:
+    def verify(self, infer: Callable[[Graph, Node], list] | None = None) -> None:
         """Check well-formedness; raise :class:`GraphError` naming the first fault.
 
         Every value is defined once (graph input, constant or one node output),
@@ -191,7 +191,7 @@ class Graph:
         from npukit.ir.verify import verify_graph
         verify_graph(self, infer)
 
-    def copy(self) -> "Graph":
+    def copy(self) -> Graph:
         """A structural copy; constant arrays are shared (they are never written)."""
         g = Graph(self.name, self.opset)
         g.values = {k: Value(v.name, v.dtype, v.shape, v.const, v.quant)

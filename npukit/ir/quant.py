@@ -41,7 +41,7 @@ class QuantParams:
         object.__setattr__(self, "zero_point", z)
 
     @classmethod
-    def per_tensor(cls, dtype: str, scale: float, zero_point: int = 0) -> "QuantParams":
+    def per_tensor(cls, dtype: str, scale: float, zero_point: int = 0) -> QuantParams:
         return cls(dtype, np.array([scale], np.float32), np.array([zero_point], np.int32))
 
     @property
@@ -59,9 +59,11 @@ class QuantParams:
 
     @property
     def qmax(self) -> int:
-        return (1 << (self.bits - 1)) - 1 if not self.dtype.startswith("u") else (1 << self.bits) - 1
+        if self.dtype.startswith("u"):
+            return (1 << self.bits) - 1
+        return (1 << (self.bits - 1)) - 1
 
-    def same_as(self, other: "QuantParams | None") -> bool:
+    def same_as(self, other: QuantParams | None) -> bool:
         return (other is not None and self.dtype == other.dtype and self.axis == other.axis
                 and np.array_equal(self.scale, other.scale)
                 and np.array_equal(self.zero_point, other.zero_point))
@@ -71,6 +73,6 @@ class QuantParams:
                 "zero_point": [int(x) for x in self.zero_point], "axis": self.axis}
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "QuantParams":
+    def from_json(cls, d: dict[str, Any]) -> QuantParams:
         return cls(d["dtype"], np.asarray(d["scale"], np.float32),
                    np.asarray(d["zero_point"], np.int32), d.get("axis"))

@@ -127,7 +127,8 @@ def print_graph(g: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-_TOKEN = re.compile(r'''\s*(?:("(?:[^"\\]|\\.)*")|(->|::|[{}()\[\]=:,<>~])|([^\s"{}()\[\]=:,<>~]+))''')
+_TOKEN = re.compile(r'''\s*(?:("(?:[^"\\]|\\.)*")|(->|::|[{}()\[\]=:,<>~])
+                    |([^\s"{}()\[\]=:,<>~]+))''', re.VERBOSE)
 
 
 class _Lexer:

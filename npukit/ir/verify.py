@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from npukit.ir.graph import Graph, Node
 
 
-def verify_graph(g: "Graph", infer: Callable[["Graph", "Node"], list] | None = None) -> None:
+def verify_graph(g: Graph, infer: Callable[[Graph, Node], list] | None = None) -> None:
     defined: set[str] = set()
     for name in g.inputs:
         if name not in g.values:
@@ -47,7 +47,7 @@ def verify_graph(g: "Graph", infer: Callable[["Graph", "Node"], list] | None = N
         _check_types(g, infer)
 
 
-def _check_types(g: "Graph", infer: Callable[["Graph", "Node"], list]) -> None:
+def _check_types(g: Graph, infer: Callable[[Graph, Node], list]) -> None:
     for n in g.nodes:
         inferred = infer(g, n)
         for o, t in zip(n.outputs, inferred):

@@ -6,6 +6,7 @@ Each module registers its op classes with ``@register`` on import.
 from npukit.ops import (  # noqa: F401  (imported for registration)
     activation,
     conv,
+    conv_int,
     conv_transpose,
     elementwise,
     fused,
@@ -13,6 +14,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     generators,
     logic,
     norm,
+    qdq,
     pool,
     reduce,
     resize,
@@ -23,15 +25,21 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     tensor,
 )
 from npukit.ops.registry import (
+    IntKernel,
+    LowerContext,
     Op,
     TensorType,
+    get_kernel,
     get_op,
     has_op,
     infer_graph,
     infer_node,
     register,
+    register_kernel,
+    registered_kernels,
     registered_ops,
 )
 
-__all__ = ["Op", "TensorType", "get_op", "has_op", "infer_graph", "infer_node", "register",
+__all__ = ["IntKernel", "LowerContext", "Op", "TensorType", "get_kernel", "get_op", "has_op",
+           "infer_graph", "infer_node", "register", "register_kernel", "registered_kernels",
            "registered_ops"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from npukit.errors import UnsupportedOpError
 from npukit.ir import Graph, Node
+from npukit.program import OpRecord
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,64 @@ class Op:
              outs: Sequence[TensorType | None]) -> int:
         """Multiply-accumulates of one run (0 for data movement and cheap elementwise)."""
         return 0
+
+    # ---- quantization (docs/numerics.md) ---------------------------------
+    #: how the quantizer picks this op's output params: "observe" (its own calibrated
+    #: range), "same_as_input" (pure data movement / max: shares input 0's params, so
+    #: the integer kernel moves bytes), "none" (integer-valued outputs such as Shape).
+    quant_rule: ClassVar[str] = "observe"
+
+    def lower_int(self, node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
+        """The integer record for ``node`` (its values carry QuantParams), or a
+        user-facing reason why it must run in float."""
+        return f"{self.op_type} has no integer kernel in npukit yet"
+
+
+@dataclass(frozen=True)
+class LowerContext:
+    """Target facts lowering needs: the rounding mode and accumulator rules."""
+
+    rounding: str = "half_away_from_zero"
+
+
+class IntKernel:
+    """An integer kernel, run from an :class:`OpRecord`.
+
+    ``run`` is the fast version; ``ref`` the slow, obviously-correct reference
+    in plain integer arithmetic.  When ``exact`` they must agree to the bit
+    (property-tested); otherwise ``tolerance`` states the allowed difference.
+    """
+
+    name: ClassVar[str] = ""
+    exact: ClassVar[bool] = True
+
+    def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        raise NotImplementedError(self.name)
+
+    def ref(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        raise NotImplementedError(self.name)
+
+
+_KERNELS: dict[str, IntKernel] = {}
+
+
+def register_kernel(cls: type[IntKernel]) -> type[IntKernel]:
+    if not cls.name or cls.name in _KERNELS:
+        raise RuntimeError(f"integer kernel {cls.name!r} unnamed or registered twice")
+    _KERNELS[cls.name] = cls()
+    return cls
+
+
+def get_kernel(name: str) -> IntKernel:
+    k = _KERNELS.get(name)
+    if k is None:
+        raise UnsupportedOpError(name, "?", detail="no integer kernel of this name "
+                                 "(the .npk was written by a newer npukit?)")
+    return k
+
+
+def registered_kernels() -> dict[str, IntKernel]:
+    return dict(sorted(_KERNELS.items()))
 
 
 _REGISTRY: dict[tuple[str, str], Op] = {}

@@ -3,7 +3,7 @@
 import pytest
 
 from npukit.errors import GraphError
-from npukit.ir import Graph, Node, parse_graph
+from npukit.ir import Graph, parse_graph
 
 
 def chain() -> Graph:

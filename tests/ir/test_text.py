@@ -13,7 +13,8 @@ TEXT = '''graph tiny opset 21 {
   const w: f32[4,3,3,3] = randn
   node conv = Conv(x, w, b) -> (y: f32[N,4,8,8]) {kernel_shape=[3, 3], pads=[1, 1, 1, 1]}
   node r = Reshape(y, "odd name:1") -> (z: f32[?,?])
-  node s = Split(z, "") -> (p: ?, "") {axis=1, note="a \\"quoted\\" string", t=tensor(f32[2]: [1.5, nan])}
+  node s = Split(z, "") -> (p: ?, "") {axis=1, note="a \\"quoted\\" string",
+    t=tensor(f32[2]: [1.5, nan])}
   output z
   output p
 }

@@ -1,0 +1,111 @@
+"""Conv in integers: lowering rule, fast kernel (float BLAS, exact) and reference.
+
+Record tensors: ``weights`` int8/int4-in-int8 (M, C/g, *k), ``bias`` int32 (M),
+``multiplier`` / ``shift`` int32 (M).  Attrs: geometry, ``in_zp``, output
+zero point, clamp bounds, rounding.  Padding uses ``in_zp`` (real 0).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from npukit.ir import Graph, Node
+from npukit.numerics.fixedpoint import requantize, requantize_ref
+from npukit.numerics.gemm import int_matmul
+from npukit.ops.conv import conv_geometry, windows
+from npukit.ops.qlower import (
+    bias_int32,
+    channel_scales,
+    clamp_bounds,
+    out_attrs,
+    qparams,
+    quantized_weights,
+    requant,
+)
+from npukit.ops.registry import IntKernel, LowerContext, register_kernel
+from npukit.program import OpRecord
+
+
+def lower_conv(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
+    x, w = g.values[node.inputs[0]], g.values[node.inputs[1]]
+    qx, qy = qparams(g, node.inputs[0]), qparams(g, node.outputs[0])
+    if qx.per_channel or qy.per_channel:
+        return "per-channel activation params are not supported by integer Conv"
+    got = quantized_weights(g, node.inputs[1], ctx.rounding)
+    if isinstance(got, str):
+        return got
+    wq, qw = got
+    bounds = clamp_bounds(node, qy, ctx.rounding)
+    if isinstance(bounds, str):
+        return bounds
+    m = wq.shape[0]
+    s_x, s_w = float(qx.scale[0]), channel_scales(qw, m)
+    b = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
+    mult, shift = requant(s_x, s_w, float(qy.scale[0]))
+    k, s, d, p = conv_geometry(node, tuple(x.shape or ()), tuple(w.shape or ()))
+    attrs = {"strides": s, "dilations": d, "pads": p, "group": int(node.attr("group", 1)),
+             "in_zp": int(qx.zero_point[0]), **out_attrs(qy, bounds, ctx.rounding)}
+    return OpRecord("Conv", node.name, [], [], attrs,
+                    {"weights": wq, "bias": bias_int32(b, s_x, s_w, ctx.rounding),
+                     "multiplier": mult, "shift": shift})
+
+
+def _padded(x: np.ndarray, pads: Sequence[int], zp: int) -> np.ndarray:
+    n = x.ndim - 2
+    if not any(pads):
+        return x
+    widths = [(0, 0), (0, 0)] + [(pads[i], pads[n + i]) for i in range(n)]
+    return np.pad(x, widths, constant_values=zp)
+
+
+def _finish(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
+    a = rec.attrs
+    acc = acc + rec.tensors["bias"].astype(np.int64).reshape((1, -1) + (1,) * (acc.ndim - 2))
+    fn = requantize_ref if ref else requantize
+    return fn(acc, rec.tensors["multiplier"], rec.tensors["shift"], a["out_zp"],
+              a["out_dtype"], a["rounding"], a["clamp_min"], a["clamp_max"], axis=1)
+
+
+@register_kernel
+class ConvKernel(IntKernel):
+    name = "Conv"
+
+    def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        a, w = rec.attrs, rec.tensors["weights"]
+        x = _padded(inputs[0], a["pads"], a["in_zp"])
+        n, cin = x.shape[:2]
+        m, cg = w.shape[:2]
+        kernel, group = list(w.shape[2:]), a["group"]
+        win = windows(x, kernel, a["strides"], a["dilations"])    # (N, C, *out, *k)
+        nsp = len(kernel)
+        out_sp = win.shape[2:2 + nsp]
+        if group == cin and cg == 1 and m == cin:
+            acc = np.zeros(win.shape[:2 + nsp], np.int32)
+            for tap in np.ndindex(*kernel):
+                wt = w[(slice(None), 0) + tap].astype(np.int32).reshape((1, -1) + (1,) * nsp)
+                acc += (win[(Ellipsis,) + tap].astype(np.int32) - a["in_zp"]) * wt
+            return [_finish(rec, acc, ref=False)]
+        order = (0, 1) + tuple(range(2 + nsp, 2 + 2 * nsp)) + tuple(range(2, 2 + nsp))
+        cols = win.transpose(order).reshape(n, group, cg * int(np.prod(kernel)), -1)
+        acc = int_matmul(w.reshape(group, m // group, -1), cols, 0, a["in_zp"])
+        return [_finish(rec, acc.reshape((n, m) + tuple(out_sp)), ref=False)]
+
+    def ref(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Direct definition: for each tap and group, Σ_c (x − zp)·w in int64."""
+        a, w = rec.attrs, rec.tensors["weights"].astype(np.int64)
+        x = _padded(inputs[0], a["pads"], a["in_zp"]).astype(np.int64) - a["in_zp"]
+        kernel, group = list(w.shape[2:]), a["group"]
+        win = windows(x, kernel, a["strides"], a["dilations"])
+        nsp = len(kernel)
+        n, m, cg = x.shape[0], w.shape[0], w.shape[1]
+        acc = np.zeros((n, m) + win.shape[2:2 + nsp], np.int64)
+        mg = m // group
+        for gi in range(group):
+            xs = win[:, gi * cg:(gi + 1) * cg]
+            for tap in np.ndindex(*kernel):
+                xt = xs[(Ellipsis,) + tap]                              # (N, Cg, *out)
+                wt = w[(slice(gi * mg, (gi + 1) * mg), slice(None)) + tap]  # (Mg, Cg)
+                acc[:, gi * mg:(gi + 1) * mg] += np.einsum("nc...,mc->nm...", xt, wt)
+        return [_finish(rec, acc, ref=True)]

@@ -1,0 +1,5 @@
+"""Layer 3: the lowered program — the contract between compiler/simulator and runtime."""
+
+from npukit.program.record import FLOAT_KERNEL, OpRecord, Program, ValueSpec
+
+__all__ = ["FLOAT_KERNEL", "OpRecord", "Program", "ValueSpec"]

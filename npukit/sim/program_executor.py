@@ -1,0 +1,118 @@
+"""Run a Program: integer records on their kernels, float records on the CPU kernels.
+
+This is the one execution engine behind both the simulator (a quantized graph
+lowered in memory) and the runtime (a Program read from a ``.npk``), so the
+two agree to the bit by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from npukit.errors import InputError, NpukitError
+from npukit.ir import Node
+from npukit.ir.dtypes import to_numpy
+from npukit.ops import get_kernel, get_op
+from npukit.program import FLOAT_KERNEL, OpRecord, Program
+
+RecordHook = Callable[[OpRecord, Sequence[np.ndarray]], None]
+
+
+class _FloatCall:
+    """A float record bound to its op's float kernel."""
+
+    def __init__(self, rec: OpRecord) -> None:
+        a = rec.attrs
+        self.op = get_op(a["op_type"], a.get("domain", ""), node=rec.name)
+        attrs = {k: rec.tensors[v["tensor"]] if isinstance(v, dict) and "tensor" in v else v
+                 for k, v in a["node_attrs"].items()}
+        self.node = Node(rec.name, a["op_type"], [], list(rec.outputs), attrs,
+                         a.get("domain", ""))
+        self.args = a["args"]
+        self.tensors = rec.tensors
+
+    def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        it = iter(inputs)
+        full: list[Any] = []
+        for arg in self.args:
+            full.append(next(it) if arg[0] == "value" else
+                        self.tensors[arg[1]] if arg[0] == "const" else None)
+        return self.op.run(self.node, full)
+
+
+class ProgramExecutor:
+    """Executes ``program``; thread-safe (no state is kept between runs)."""
+
+    def __init__(self, program: Program, *, reference: bool = False) -> None:
+        self.program = program
+        self._calls: list[Callable[[Sequence[np.ndarray]], list[np.ndarray]]] = []
+        for rec in program.records:
+            if rec.kernel == FLOAT_KERNEL:
+                self._calls.append(_FloatCall(rec))
+            else:
+                k = get_kernel(rec.kernel)
+                fn = k.ref if reference else k.run
+                self._calls.append(lambda ins, fn=fn, rec=rec: fn(rec, ins))
+        last: dict[str, int] = {}
+        for n, rec in enumerate(program.records):
+            for i in rec.inputs:
+                last[i] = n
+        keep = set(program.outputs)
+        self._free: list[list[str]] = [[] for _ in program.records]
+        for name, n in last.items():
+            if name not in keep:
+                self._free[n].append(name)
+
+    def run(self, feeds: Mapping[str, np.ndarray], *, hooks: Iterable[RecordHook] = (),
+            keep: Iterable[str] = ()) -> dict[str, np.ndarray]:
+        env = self._check(feeds)
+        hooks, kept, extra = list(hooks), set(keep), {}
+        for n, (rec, call) in enumerate(zip(self.program.records, self._calls)):
+            if all(o in env for o in rec.outputs if o):
+                continue          # pre-quantized input fed directly: skip its Quantize
+            try:
+                outs = call([env[i] for i in rec.inputs])
+            except NpukitError:
+                raise
+            except Exception as e:
+                raise NpukitError(f"record {rec.name!r} ({rec.kernel}, from "
+                                  f"{list(rec.sources)}) failed: {type(e).__name__}: {e}"
+                                  ) from e
+            for name, arr in zip(rec.outputs, outs):
+                if name:
+                    env[name] = arr
+                    if name in kept:
+                        extra[name] = arr
+            for h in hooks:
+                h(rec, outs)
+            for name in self._free[n]:
+                env.pop(name, None)
+        out = {o: env[o] for o in self.program.outputs}
+        out.update(extra)
+        return out
+
+    def _check(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        p = self.program
+        env: dict[str, np.ndarray] = {}
+        for name, arr in feeds.items():
+            spec = p.values.get(name)
+            if spec is None or (name not in p.inputs and name.removesuffix("@q")
+                                not in p.inputs):
+                raise InputError(f"the model has no input {name!r}; its inputs are {p.inputs}")
+            a = np.asarray(arr)
+            want = to_numpy(spec.dtype)
+            if a.dtype != want:
+                if a.dtype.kind == "f" and want.kind == "f":
+                    a = a.astype(want)
+                else:
+                    raise InputError(f"input {name!r} must be {spec.dtype}, got {a.dtype}")
+            if tuple(a.shape) != tuple(spec.shape):
+                raise InputError(f"input {name!r} has shape {list(a.shape)}, the model "
+                                 f"expects {list(spec.shape)}")
+            env[name] = a
+        missing = [i for i in p.inputs if i not in env and i + "@q" not in env]
+        if missing:
+            raise InputError(f"missing input(s) {missing}; the model's inputs are {p.inputs}")
+        return env
