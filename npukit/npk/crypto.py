@@ -131,7 +131,7 @@ def encrypt(plaintext: bytes | bytearray, key: bytes) -> bytes:
     return aad + nonce + _aesgcm(key).encrypt(nonce, plaintext, aad)
 
 
-def _envelope(blob: bytes, path: Path) -> tuple[dict[str, Any], int]:
+def _envelope(blob: bytes | bytearray, path: Path) -> tuple[dict[str, Any], int]:
     """Parse the plaintext envelope; returns (header, offset of the nonce)."""
     def fail(what: str) -> NpkFormatError:
         return NpkFormatError(f"{path}: encrypted .npk file is corrupt: {what}",
@@ -158,7 +158,7 @@ def _envelope(blob: bytes, path: Path) -> tuple[dict[str, Any], int]:
     return header, 12 + n
 
 
-def decrypt(blob: bytes, key: KeySpec | None, path: Path) -> bytes:
+def decrypt(blob: bytes | bytearray, key: KeySpec | None, path: Path) -> bytes:
     """Open an encrypted ``.npk`` file's bytes; returns the plain ``.npk`` bytes."""
     header, at = _envelope(blob, path)
     expected = header["key_fingerprint"]
@@ -176,7 +176,9 @@ def decrypt(blob: bytes, key: KeySpec | None, path: Path) -> bytes:
     from cryptography.exceptions import InvalidTag  # importable: _aesgcm checked
 
     try:
-        return aes.decrypt(blob[at:at + NONCE_BYTES], blob[at + NONCE_BYTES:], blob[:at])
+        view = memoryview(blob)
+        return aes.decrypt(bytes(view[at:at + NONCE_BYTES]), view[at + NONCE_BYTES:],
+                           bytes(view[:at]))
     except OverflowError:
         raise NpkFormatError(f"{path}: encrypted payload exceeds {MAX_PLAINTEXT} bytes, "
                              "which no npukit writer produces", hint=corrupt_hint()) from None

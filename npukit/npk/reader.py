@@ -59,8 +59,10 @@ def _load(p: Path, key: crypto.KeySpec | None) -> tuple[np.ndarray, bool]:
     try:
         with open(p, "rb") as f:
             head = f.read(len(crypto.MAGIC))
-            if head == crypto.MAGIC:
-                blob = head + f.read()
+            if head == crypto.MAGIC:  # read once, without intermediate copies
+                blob = bytearray(os.fstat(f.fileno()).st_size)
+                f.seek(0)
+                del blob[f.readinto(blob):]  # in place: the file may have shrunk
             elif len(head) < len(crypto.MAGIC):
                 return np.frombuffer(head, np.uint8), False  # too short: the parser says so
             else:

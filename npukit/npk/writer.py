@@ -74,9 +74,10 @@ def write_npk(path: str | os.PathLike[str], manifest: dict[str, Any],
         _atomic_write(dest, force, payload)
         return dest
     raw_key = crypto.load_key(key)
-    plain = bytearray(header)
+    plain = bytearray(len(header) + (layout[-1].end if layout else 0))
+    plain[:len(header)] = header
     for e in layout:
-        plain += memoryview(_raw(arrays[e.name]))
+        plain[len(header) + e.start:len(header) + e.end] = memoryview(_raw(arrays[e.name]))
     blob = crypto.encrypt(plain, raw_key)
     del plain
     _atomic_write(dest, force, lambda f: f.write(blob))
