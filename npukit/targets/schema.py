@@ -15,6 +15,7 @@ where the number comes from (see ``docs/targets.md``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -193,3 +194,14 @@ class TargetProfile:
         """The provenance label of ``section.key`` (``""`` when the file gives none)."""
         prov: Mapping[str, str] = getattr(getattr(self, section), "provenance", {})
         return prov.get(key) or prov.get(key.split(".")[0], "")
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain JSON-ready data (dicts, lists, scalars) for a profile or any part of one."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return [to_dict(v) for v in obj]
+    return obj
