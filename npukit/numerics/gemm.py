@@ -1,0 +1,98 @@
+"""Exact integer matrix products on float BLAS (docs/numerics.md §7).
+
+``int_matmul`` computes ``sum_k (a - a_zp)(b - b_zp)`` exactly.  A float
+product and sum of integers is exact while every partial sum stays within the
+float's integer range (2**24 for float32, 2**53 for float64), whatever order
+BLAS adds in.  So K is cut into chunks with ``chunk * max|a| * max|b| <= 2**24``
+(float32) or ``<= 2**53`` (float64), each chunk runs on BLAS, and the chunk
+results are added in int64.  Zero points never enter the BLAS product: they
+are applied as exact int64 correction terms.  NumPy's integer matmul (no BLAS)
+is ~100x slower and appears only in the reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from npukit.errors import ShapeError
+
+F32_EXACT = 2**24
+F64_EXACT = 2**53
+MIN_F32_CHUNK = 256  # below this many K per chunk float64 BLAS is faster than chunking
+
+
+def int_matmul_ref(a: np.ndarray, b: np.ndarray, a_zp: int = 0,
+                   b_zp: np.ndarray | int = 0) -> np.ndarray:
+    """Reference: ``(a - a_zp) @ (b - b_zp)`` in int64 (``b_zp`` per column allowed)."""
+    a64 = np.asarray(a).astype(np.int64) - int(a_zp)
+    b64 = np.asarray(b).astype(np.int64) - np.asarray(b_zp, np.int64)
+    return np.matmul(a64, b64)
+
+
+def _centre(x: np.ndarray) -> int:
+    """Offset that moves an unsigned operand to a signed range (uint8 -> -128..127)."""
+    if x.dtype.kind == "u":
+        return 1 << (8 * x.dtype.itemsize - 1)
+    return 0
+
+
+def _max_abs(x: np.ndarray, offset: int) -> int:
+    if x.size == 0:
+        return 0
+    return max(abs(int(x.max()) - offset), abs(int(x.min()) - offset))
+
+
+def plan_chunks(bound: int, k: int) -> tuple[np.dtype, int]:
+    """``(float dtype, K per chunk)`` for products bounded by ``bound`` in magnitude."""
+    if bound == 0:
+        return np.dtype(np.float32), max(k, 1)
+    if F32_EXACT // bound >= min(k, MIN_F32_CHUNK):
+        return np.dtype(np.float32), max(min(k, F32_EXACT // bound), 1)
+    if F64_EXACT // bound < 1:
+        raise OverflowError(f"operand products up to {bound} are too wide for exact BLAS")
+    return np.dtype(np.float64), max(min(k, F64_EXACT // bound), 1)
+
+
+def int_matmul(a_q: np.ndarray, b_q: np.ndarray, a_zp: int = 0,
+               b_zp: np.ndarray | int = 0) -> np.ndarray:
+    """Exact ``(a_q - a_zp) @ (b_q - b_zp)`` on float BLAS; equal to ``int_matmul_ref``.
+
+    ``a_q`` is ``(..., M, K)`` and ``b_q`` ``(..., K, N)`` (batch dims broadcast as
+    in ``np.matmul``), integer arrays up to 16 bits; ``b_zp`` may be per column
+    ``(N,)``.  Unsigned operands are first recentred by half their range, so
+    every operand is at most ``2**(bits-1)`` in magnitude.  Returns int32 when
+    both operands are 8-bit or narrower (raising if the result overflows), else
+    int64.
+    """
+    a, b = np.asarray(a_q), np.asarray(b_q)
+    for name, x in (("a", a), ("b", b)):
+        if x.dtype.kind not in "iu" or x.dtype.itemsize > 2:
+            raise TypeError(f"int_matmul operand {name} must be an integer type of at "
+                            f"most 16 bits, got {x.dtype}")
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+        raise ShapeError(f"int_matmul shapes {a.shape} and {b.shape} do not chain")
+    k = a.shape[-1]
+    ca, cb = _centre(a), _centre(b)
+    ftype, chunk = plan_chunks(_max_abs(a, ca) * _max_abs(b, cb), k)
+    af = a.astype(ftype)
+    bf = b.astype(ftype)
+    if ca:
+        af -= ca
+    if cb:
+        bf -= cb
+    raw = None
+    for k0 in range(0, max(k, 1), chunk):
+        part = np.matmul(af[..., k0:k0 + chunk], bf[..., k0:k0 + chunk, :]).astype(np.int64)
+        raw = part if raw is None else raw + part
+    # sum (a'-za')(b'-zb') = sum a'b' - za' sum_k b' - zb' sum_k a' + K za' zb'
+    za = int(a_zp) - ca
+    zb = np.asarray(b_zp, np.int64) - cb
+    row_a = a.sum(axis=-1, dtype=np.int64) - k * ca
+    col_b = b.sum(axis=-2, dtype=np.int64) - k * cb
+    out = raw - za * col_b[..., None, :] - zb * row_a[..., :, None] + k * za * zb
+    if a.dtype.itemsize == 1 and b.dtype.itemsize == 1:
+        info = np.iinfo(np.int32)
+        if out.size and (out.max() > info.max or out.min() < info.min):
+            raise OverflowError("int_matmul: result exceeds the int32 accumulator")
+        return out.astype(np.int32)
+    return out
