@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from npukit.npk.errors import NpkWriteError
+from npukit.npk.safetensors_format import MAX_JSON_DEPTH, json_depth
 
 FORMAT = "npukit-npk"
 FORMAT_VERSION = 1
@@ -73,7 +74,9 @@ def normalise_sections(sections: dict[str, Any]) -> dict[str, Any]:
     for key, value in sections.items():
         try:
             out[key] = json.loads(canonical_json(value))
-        except (TypeError, ValueError) as e:
+            if json_depth(out[key]) >= MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH - 1} levels")
+        except (TypeError, ValueError, RecursionError) as e:
             raise NpkWriteError(f"manifest section {key!r} is not JSON-serialisable: {e}",
                                 hint="convert NumPy values with .tolist() or float(); "
                                 "NaN and infinity are not allowed") from None

@@ -28,6 +28,7 @@ from npukit.npk.errors import NpkFormatError, NpkTruncatedError, corrupt_hint
 
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
 MAX_RANK = 64
+MAX_JSON_DEPTH = 100  # far below the interpreter's recursion limit
 
 DTYPES: dict[str, np.dtype] = {
     "BOOL": np.dtype("bool"),
@@ -96,9 +97,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
 
 
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 1), computed without recursion."""
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [c for x in level if isinstance(x, (dict, list))
+                 for c in (x.values() if isinstance(x, dict) else x)]
+    return depth
+
+
 def strict_json(text: str | bytes) -> Any:
-    """``json.loads`` that rejects duplicate keys and NaN/Infinity."""
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    """``json.loads`` that rejects duplicate keys, NaN/Infinity and deep nesting."""
+    value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
 def parse_container(buffer: np.ndarray, path: Path) -> Container:

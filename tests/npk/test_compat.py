@@ -114,6 +114,22 @@ def test_bad_structure(tmp_path: Path, header: dict, data: bytes, error: type,
     assert str(path) in str(e.value) and "hint:" in str(e.value)
 
 
+@pytest.mark.parametrize("depth", [150, 990, 100_000])
+def test_deeply_nested_json_is_refused(tmp_path: Path, depth: int) -> None:
+    deep = "[" * depth + "]" * depth
+    manifest = '{"format":"npukit-npk","format_version":1,"deep":' + deep + "}"
+    with pytest.raises(NpkFormatError, match="manifest is not valid JSON"):
+        read_npk(craft(tmp_path / "m.npk", {"__metadata__": {"npk": manifest}}))
+    with pytest.raises(NpkFormatError, match="header is not valid JSON"):
+        read_npk(_raw_header(tmp_path / "h.npk", '{"a":' + deep + "}"))
+
+
+def _raw_header(path: Path, text: str) -> Path:
+    data = text.encode() + b" " * (-len(text) % 8)
+    path.write_bytes(len(data).to_bytes(8, "little") + data)
+    return path
+
+
 def test_overlapping_tensors(tmp_path: Path) -> None:
     header = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
               "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}

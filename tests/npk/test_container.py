@@ -106,6 +106,13 @@ def test_input_arrays_are_normalised(tmp_path: Path) -> None:
     assert npk.tensors["list"].dtype == np.float64
 
 
+def _nested(depth: int) -> list:
+    x: list = []
+    for _ in range(depth):
+        x = [x]
+    return x
+
+
 @pytest.mark.parametrize("manifest, tensors, words", [
     ({**MANIFEST, "checksum": "x"}, {}, "set by the writer"),
     ({**MANIFEST, "format_version": 3}, {}, "set by the writer"),
@@ -113,6 +120,8 @@ def test_input_arrays_are_normalised(tmp_path: Path) -> None:
     ({**MANIFEST, "q": {"scale": np.float32(1.0)}}, {}, "not JSON-serialisable"),
     ({**MANIFEST, "q": float("nan")}, {}, "not JSON-serialisable"),
     ({**MANIFEST, 3: "x"}, {}, "keys must be strings"),
+    ({**MANIFEST, "deep": _nested(150)}, {}, "nested deeper"),
+    ({**MANIFEST, "deeper": _nested(5000)}, {}, "not JSON-serialisable"),
     (MANIFEST, {"c": np.zeros(2, np.complex64)}, "cannot store"),
     (MANIFEST, {"s": np.array(["a"])}, "cannot store"),
     (MANIFEST, {"__metadata__": np.zeros(2)}, "invalid tensor name"),
