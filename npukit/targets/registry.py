@@ -23,7 +23,7 @@ def list_targets() -> list[str]:
 
 
 def load_target(name_or_path: str | Path | TargetProfile) -> TargetProfile:
-    """A validated profile from a built-in name (``"rk3588"``) or a ``.toml`` path.
+    """A validated profile from a built-in name (``"rk3588"``, any case) or a ``.toml`` path.
 
     A :class:`TargetProfile` passes through unchanged, so APIs can accept either.
     """
@@ -32,8 +32,8 @@ def load_target(name_or_path: str | Path | TargetProfile) -> TargetProfile:
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or "\\" in text:
         return load_profile_file(text)
-    if text in list_targets():
-        return _load_builtin(text)
+    if text.lower() in list_targets():
+        return _load_builtin(text.lower())
     near = difflib.get_close_matches(text.lower(), list_targets(), n=1, cutoff=0.5)
     raise TargetError(f"unknown target {text!r}; built-in targets are: "
                       f"{', '.join(list_targets())}",

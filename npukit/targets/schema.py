@@ -182,6 +182,9 @@ class TargetProfile:
     source_path: str = _opt("file the profile was read from (set by the loader)", "",
                             internal=True)
 
+    def __hash__(self) -> int:  # sections hold read-only mappings, which do not hash
+        return hash((self.name, self.source_path))
+
     @property
     def peak_tops_int8(self) -> float:
         return self.npu.peak_tops("int8")

@@ -76,6 +76,11 @@ def test_profile_is_frozen():
         t.npu.macs_per_cycle["int8"] = 1  # type: ignore[index]
 
 
+def test_names_are_case_insensitive_and_profiles_hash():
+    assert load_target("RK3588") is load_target("rk3588")
+    assert len({load_target("rk3588"), load_target("v853"), load_target("rk3588")}) == 2
+
+
 def test_unknown_name_lists_valid_names():
     with pytest.raises(NpukitError) as e:
         load_target("rk3599")
