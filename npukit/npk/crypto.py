@@ -90,6 +90,10 @@ def load_key(spec: KeySpec) -> bytes:
         return _from_hex(value, f"environment variable {name}")
     if isinstance(spec, str) and spec.startswith("file:"):
         spec = spec[5:]
+    elif (isinstance(spec, str) and len(spec) == 2 * KEY_BYTES
+          and all(c in string.hexdigits for c in spec) and not os.path.exists(spec)):
+        raise NpkKeyError("a key written out as hex in a string is not accepted (and is "
+                          "not repeated here)", hint="use bytes.fromhex(...), or " + _KEY_HELP)
     if not isinstance(spec, (str, os.PathLike)):
         raise NpkKeyError(f"cannot use a {type(spec).__name__} as a key", hint=_KEY_HELP)
     path = Path(spec)

@@ -33,7 +33,8 @@ def read_npk(path: str | os.PathLike[str], *, key: crypto.KeySpec | None = None,
     """Open the ``.npk`` file ``path``.
 
     ``key`` decrypts an encrypted file (32 bytes or a :func:`load_key` spec;
-    ``NPUKIT_KEY`` is used when it is None and the file is encrypted).  The
+    ``NPUKIT_KEY`` is used when it is None and the file is encrypted; a key is
+    not needed, and is ignored, for an unencrypted file: see ``.encrypted``).  The
     header, manifest and tensor table are always checked; ``verify=True`` (the
     default) also hashes every tensor byte, ``verify=False`` skips that for an
     O(1) open (call ``.verify()`` later).  Encrypted files are in addition always

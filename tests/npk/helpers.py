@@ -20,6 +20,7 @@ def sample_tensors() -> dict[str, np.ndarray]:
         "table": rng.standard_normal((2, 5)).astype(np.float16),
         "mask": np.array([True, False, True]),
         "empty": np.zeros((0, 2), np.float64),
+        "卷积.zero_point": np.array([3, -2], np.int16),
     }
 
 

@@ -22,6 +22,7 @@ from npukit.npk import (
     writer,
 )
 from npukit.npk.manifest import canonical_json, valid_created
+from npukit.npk.safetensors_format import DTYPES as DTYPE_CODES
 
 from .helpers import MANIFEST, header_of, sample_tensors
 
@@ -90,8 +91,7 @@ def test_header_layout_is_aligned(npk_path: Path) -> None:
     manifest = json.loads(header.pop("__metadata__")["npk"])
     assert canonical_json(manifest).decode() == header_of(npk_path)[0]["__metadata__"]["npk"]
     for spec in header.values():
-        itemsize = np.dtype({"F64": "f8", "I32": "i4", "F32": "f4", "F16": "f2", "I8": "i1",
-                             "BOOL": "?"}[spec["dtype"]]).itemsize
+        itemsize = DTYPE_CODES[spec["dtype"]].itemsize
         assert (8 + n + spec["data_offsets"][0]) % itemsize == 0
 
 

@@ -100,6 +100,7 @@ def test_key_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("{tmp}/ten.key", "32 raw bytes or 64 hex digits"),
     ("{tmp}/text.key", "64-hex-digit"),
     (12345, "cannot use a int"),
+    (KEY.hex(), "not repeated here"),
 ])
 def test_bad_key_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec, words) -> None:
     monkeypatch.setenv("BAD_HEX", "zz" * 32)
@@ -107,8 +108,13 @@ def test_bad_key_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec, wo
     (tmp_path / "text.key").write_text("not a key")
     if isinstance(spec, str):
         spec = spec.format(tmp=tmp_path)
-    with pytest.raises(NpkKeyError, match=words):
+    with pytest.raises(NpkKeyError, match=words) as e:
         load_key(spec)
+    assert KEY.hex() not in str(e.value)
+
+
+def test_key_is_ignored_for_a_plain_file(npk_path: Path) -> None:
+    assert not read_npk(npk_path, key=OTHER).encrypted
 
 
 def test_generate_key() -> None:
