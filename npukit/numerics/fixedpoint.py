@@ -32,7 +32,8 @@ ACC_LIMIT = 2**47  # |acc| < 2**47: 48-bit accumulators (int16 paths)
 _DIRECT = 2**32  # |acc| < 2**32: acc * multiplier fits int64 directly
 
 
-def quantize_multiplier(real_multiplier: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+def quantize_multiplier(real_multiplier: np.ndarray | float,
+                        bits: int = 31) -> tuple[np.ndarray, np.ndarray]:
     """``(multiplier, shift)`` int32 arrays with ``real ~= multiplier * 2**(shift - 31)``.
 
     gemmlowp/TFLite QuantizeMultiplier, vectorised: ``frexp`` splits ``m`` into
@@ -41,15 +42,23 @@ def quantize_multiplier(real_multiplier: np.ndarray | float) -> tuple[np.ndarray
     ``e`` grows by one.  ``m == 0`` and ``m < 2**-32`` give ``(0, 0)`` — exact
     for every nearest-rounding mode, as ``|acc * m| < 0.5`` for int32 ``acc``.
     ``m >= 2**30`` or negative / non-finite ``m`` raise.
+
+    ``bits < 31`` keeps only ``bits`` significant bits (``bits=15``: a Q15
+    multiplier as in NVDLA's SDP) but still returns the Q31 form, with the
+    low ``31 - bits`` bits zero: ``acc * (m15 << 16) / 2**(31 - shift)`` is
+    the same rational number as ``acc * m15 / 2**(15 - shift)``, so
+    ``requantize`` is bit-exact for such hardware unchanged.
     """
+    if not 1 <= bits <= 31:
+        raise ValueError("bits must lie in [1, 31]")
     m = np.asarray(real_multiplier, dtype=np.float64)
     if not np.all(np.isfinite(m)) or np.any(m < 0):
         raise NpukitError("requantization multiplier must be finite and >= 0",
                           hint="check the scales: multiplier = s_in * s_w / s_out")
     frac, exp = np.frexp(m)
-    q = round_float(frac * 2.0**31, RoundingMode.HALF_AWAY_FROM_ZERO).astype(np.int64)
-    edge = q == 2**31
-    q = np.where(edge, q // 2, q)
+    q = round_float(frac * 2.0**bits, RoundingMode.HALF_AWAY_FROM_ZERO).astype(np.int64)
+    edge = q == 2**bits
+    q = np.where(edge, q // 2, q) << (31 - bits)
     exp = exp.astype(np.int64) + edge
     tiny = exp < MIN_SHIFT
     q, exp = np.where(tiny, 0, q), np.where(tiny, 0, exp)

@@ -62,6 +62,22 @@ def test_quantize_multiplier_is_accurate(real: float) -> None:
     assert abs(float(multiplier_to_float(m, s)) - real) <= real * 2.0**-31
 
 
+def test_quantize_multiplier_q15() -> None:
+    """15 significant bits, returned in Q31 form: requantize is unchanged."""
+    m, s = quantize_multiplier(np.array([0.75, 1 / 3, (2**15 - 0.25) / 2**15]), bits=15)
+    assert m.tolist() == [3 * 2**29, round(2**16 / 3) << 16, 2**30]
+    assert s.tolist() == [0, -1, 1]
+    acc = np.arange(-3000, 3000, 7, dtype=np.int32)
+    m15 = int(m[1]) >> 16
+    for mode in MODES:
+        got = requantize(acc, m[1], s[1], 0, "int16", mode)
+        # the Q15 hardware formula: acc * m15 / 2**(15 - shift), one rounding
+        want = [round_div_ref(int(a) * m15, 2 ** (15 - int(s[1])), mode) for a in acc]
+        assert got.tolist() == want
+    with pytest.raises(ValueError):
+        quantize_multiplier(0.5, bits=32)
+
+
 def test_quantize_multiplier_vectorised_equals_scalar() -> None:
     reals = np.geomspace(1e-9, 1e4, 97)
     m, s = quantize_multiplier(reals)
