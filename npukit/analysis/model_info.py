@@ -7,7 +7,6 @@ from typing import Any, Mapping, Sequence
 
 from npukit.ir import Graph
 from npukit.ops import TensorType, get_op
-from npukit.ops.shapes import numel
 
 
 def _io(g: Graph, names: Sequence[str]) -> list[dict[str, Any]]:

@@ -12,12 +12,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from npukit.errors import ShapeError
-from npukit.ir import Graph, Node
+from npukit.ir import Node
 from npukit.ops.base import ints
 from npukit.ops.fused import apply_activation
-from npukit.ops.registry import LowerContext, Op, TensorType, register
+from npukit.ops.registry import Op, TensorType, register
 from npukit.ops.shapes import UNKNOWN, auto_pads, numel, window_out
-from npukit.program import OpRecord
 
 
 def conv_geometry(node: Node, x_shape: tuple, w_shape: tuple) -> tuple[list[int], ...]:
@@ -59,10 +58,6 @@ class Conv(Op):
         if b is not None:
             y += b.reshape((1, -1) + (1,) * (y.ndim - 2)).astype(y.dtype)
         return [apply_activation(node, y)]
-
-    def lower_int(self, node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
-        from npukit.ops.conv_int import lower_conv  # integer side lives in conv_int.py
-        return lower_conv(node, g, ctx)
 
     def macs(self, node: Node, ins: Sequence[TensorType | None],
              outs: Sequence[TensorType | None]) -> int:

@@ -24,10 +24,11 @@ from npukit.ops.qlower import (
     quantized_weights,
     requant,
 )
-from npukit.ops.registry import IntKernel, LowerContext, register_kernel
+from npukit.ops.registry import IntKernel, LowerContext, lowering, register_kernel
 from npukit.program import OpRecord
 
 
+@lowering("Conv", weight_axes=lambda node: {1: 0})
 def lower_conv(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     x, w = g.values[node.inputs[0]], g.values[node.inputs[1]]
     qx, qy = qparams(g, node.inputs[0]), qparams(g, node.outputs[0])

@@ -15,7 +15,7 @@ the old meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -49,16 +49,62 @@ class Op:
         """Multiply-accumulates of one run (0 for data movement and cheap elementwise)."""
         return 0
 
-    # ---- quantization (docs/numerics.md) ---------------------------------
-    #: how the quantizer picks this op's output params: "observe" (its own calibrated
-    #: range), "same_as_input" (pure data movement / max: shares input 0's params, so
-    #: the integer kernel moves bytes), "none" (integer-valued outputs such as Shape).
-    quant_rule: ClassVar[str] = "observe"
-
-    def lower_int(self, node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
+    # ---- quantization: see ``lowering`` below and docs/numerics.md ----------
+    def lower_int(self, node: Node, g: Graph, ctx: "LowerContext") -> OpRecord | str:
         """The integer record for ``node`` (its values carry QuantParams), or a
         user-facing reason why it must run in float."""
-        return f"{self.op_type} has no integer kernel in npukit yet"
+        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        if low is None:
+            return f"{self.op_type} has no integer kernel in npukit yet"
+        return low.fn(node, g, ctx)
+
+    @property
+    def quant_rule(self) -> str:
+        """How the quantizer picks output params: ``observe`` (own calibrated range),
+        ``same_as_input`` (data movement / max: shares input 0's params, so the
+        integer kernel moves codes), ``none`` (integer-valued outputs)."""
+        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        return low.quant_rule if low else "observe"
+
+    def weight_axes(self, node: Node) -> dict[int, int]:
+        """Input index → output-channel axis of each weight input (per-channel
+        symmetric quantization); empty for ops without weights."""
+        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        return low.weight_axes(node) if low and low.weight_axes else {}
+
+
+LowerFn = Callable[[Node, Graph, "LowerContext"], "OpRecord | str"]
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """The integer side of one op type, declared by its ``*_int.py`` module."""
+
+    fn: LowerFn
+    quant_rule: str = "observe"
+    weight_axes: Callable[[Node], dict[int, int]] | None = None
+
+
+_LOWERINGS: dict[str, Lowering] = {}
+
+
+def lowering(op_type: str, *, quant_rule: str = "observe",
+             weight_axes: Callable[[Node], dict[int, int]] | None = None
+             ) -> Callable[[LowerFn], LowerFn]:
+    """Decorator: ``fn(node, graph, ctx) -> OpRecord | reason`` lowers ``op_type``."""
+    if quant_rule not in ("observe", "same_as_input", "none"):
+        raise RuntimeError(f"unknown quant rule {quant_rule!r}")
+
+    def deco(fn: LowerFn) -> LowerFn:
+        if op_type in _LOWERINGS:
+            raise RuntimeError(f"integer lowering for {op_type!r} registered twice")
+        _LOWERINGS[op_type] = Lowering(fn, quant_rule, weight_axes)
+        return fn
+    return deco
+
+
+def has_lowering(op_type: str) -> bool:
+    return op_type in _LOWERINGS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,17 @@
+"""``npukit demo``: the main job on the embedded default model (see npukit/demo)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the whole flow on the embedded default model")
+    p.add_argument("--model", help="an .onnx model instead of the embedded digit CNN")
+    p.add_argument("--out", default="out/demo", help="folder for the files the demo writes")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from npukit.analysis.demo import run_demo
+    return run_demo(model=args.model, out=args.out, echo=print)

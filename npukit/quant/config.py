@@ -1,0 +1,45 @@
+"""Quantization options as data (frozen dataclasses, no string-keyed dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from npukit.errors import NpukitError
+
+ACTIVATION_DTYPES = ("int8", "uint8", "int16")
+WEIGHT_DTYPES = ("int8", "int4")
+PRECISIONS = ("int8", "uint8", "int16", "float", "int4")
+
+
+@dataclass(frozen=True)
+class QuantConfig:
+    """What to quantize to, and how to pick ranges.
+
+    ``overrides`` maps a node name or an op type to a precision: ``int8`` /
+    ``uint8`` / ``int16`` (its output activations), ``int4`` (its weights),
+    or ``float`` (keep it on the CPU in float).  Node names win over op types.
+    """
+
+    activations: str = "int8"
+    weights: str = "int8"
+    per_channel: bool = True
+    algo: str = "minmax"
+    weight_algo: str = "minmax"
+    symmetric_activations: bool = False
+    rounding: str = "half_away_from_zero"
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.activations not in ACTIVATION_DTYPES:
+            raise NpukitError(f"activation dtype {self.activations!r} is not one of "
+                              f"{list(ACTIVATION_DTYPES)}")
+        if self.weights not in WEIGHT_DTYPES:
+            raise NpukitError(f"weight dtype {self.weights!r} is not one of "
+                              f"{list(WEIGHT_DTYPES)}")
+        if self.weight_algo not in ("minmax", "mse"):
+            raise NpukitError(f"weight algorithm {self.weight_algo!r} is not minmax or mse")
+        for key, p in self.overrides.items():
+            if p not in PRECISIONS:
+                raise NpukitError(f"override for {key!r} asks for {p!r}; precisions are "
+                                  f"{list(PRECISIONS)}")

@@ -1,0 +1,68 @@
+"""Integer Gemm / MatMul: fast == reference to the bit; close to float."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from qhelpers import quantize_by_hand, run_both
+
+from npukit.ir import parse_graph
+from npukit.ops import infer_graph
+from npukit.sim import FloatExecutor
+
+
+def gemm_graph(m, k, n, trans_a, trans_b, alpha, beta, relu):
+    a_shape = f"{k},{m}" if trans_a else f"{m},{k}"
+    b_shape = f"{n},{k}" if trans_b else f"{k},{n}"
+    act = ', activation="Relu"' if relu else ""
+    g = parse_graph(f'''graph g opset 21 {{
+      input a: f32[{a_shape}]
+      const b: f32[{b_shape}] = randn
+      const c: f32[{n}] = randn
+      node gemm = Gemm(a, b, c) -> (y: ?) {{transA={int(trans_a)}, transB={int(trans_b)},
+        alpha={alpha}, beta={beta}{act}}}
+      output y
+    }}''')
+    infer_graph(g)
+    return g
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(m=st.integers(1, 6), k=st.integers(1, 40), n=st.integers(1, 7), ta=st.booleans(),
+       tb=st.booleans(), alpha=st.sampled_from([1.0, 0.5, 2.0]),
+       beta=st.sampled_from([1.0, 0.25]), relu=st.booleans(), seed=st.integers(0, 999),
+       dtype=st.sampled_from(["int8", "uint8"]))
+def test_gemm_fast_equals_reference(m, k, n, ta, tb, alpha, beta, relu, seed, dtype):
+    g = gemm_graph(m, k, n, ta, tb, alpha, beta, relu)
+    a = np.random.default_rng(seed).standard_normal(g.values["a"].shape).astype(np.float32)
+    q = quantize_by_hand(g, {"a": a}, dtype=dtype)
+    prog, fast, ref = run_both(q, {"a": a})
+    assert prog.records[1].kernel == "MatMul"
+    np.testing.assert_array_equal(fast["y@q"], ref["y@q"])
+    want = FloatExecutor(g).run({"a": a})["y"]
+    step = float(q.values["y"].quant.scale[0])
+    assert np.max(np.abs(fast["y"] - want)) < 4 * step
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(batch=st.sampled_from([(), (2,), (2, 3)]), m=st.integers(1, 5), k=st.integers(1, 30),
+       n=st.integers(1, 5), seed=st.integers(0, 999), two=st.booleans())
+def test_matmul_fast_equals_reference(batch, m, k, n, seed, two):
+    bshape = ",".join(str(d) for d in batch + (m, k))
+    rhs = f"input b: f32[{k},{n}]" if two else f"const b: f32[{k},{n}] = randn"
+    g = parse_graph(f'''graph mm opset 21 {{
+      input a: f32[{bshape}]
+      {rhs}
+      node mm = MatMul(a, b) -> (y: ?)
+      output y
+    }}''')
+    infer_graph(g)
+    rng = np.random.default_rng(seed)
+    feeds = {"a": rng.standard_normal(g.values["a"].shape).astype(np.float32)}
+    if two:
+        feeds["b"] = rng.standard_normal((k, n)).astype(np.float32)
+    q = quantize_by_hand(g, feeds)
+    prog, fast, ref = run_both(q, feeds)
+    assert [r.kernel for r in prog.records].count("MatMul") == 1
+    np.testing.assert_array_equal(fast["y@q"], ref["y@q"])
+    want = FloatExecutor(g).run(feeds)["y"]
+    assert np.max(np.abs(fast["y"] - want)) < 4 * float(q.values["y"].quant.scale[0])
