@@ -48,8 +48,14 @@ def pooled_view(x: np.ndarray, node: Node, fill: Any, explicit_fill: Any = None
     return win, k, s, d, p
 
 
-def _kaxes(n: int) -> tuple[int, ...]:
-    return tuple(range(2 + n, 2 + 2 * n))
+def reduce_taps(win: np.ndarray, n: int, fn: np.ufunc) -> np.ndarray:
+    """``fn``-reduce the kernel axes of a window view, one vectorised pass per tap
+    (several times faster than ``reduce`` over strided kernel axes)."""
+    taps = list(np.ndindex(*win.shape[2 + n:]))
+    y = np.array(win[(Ellipsis,) + taps[0]])
+    for tap in taps[1:]:
+        fn(y, win[(Ellipsis,) + tap], out=y)
+    return y
 
 
 class _Pool(Op):
@@ -77,7 +83,7 @@ class MaxPool(_Pool):
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         win, k, s, d, p = pooled_view(x, node, low)
         n = len(k)
-        y = win.max(axis=_kaxes(n))
+        y = reduce_taps(win, n, np.maximum)
         if len(node.outputs) < 2 or not node.outputs[1]:
             return [y]
         return [y, self._indices(node, x.shape, win, k, s, d, p)]
@@ -110,10 +116,10 @@ class AveragePool(_Pool):
         x = inputs[0]
         n = x.ndim - 2
         win = pooled_view(x, node, 0)[0]
-        total = win.sum(axis=_kaxes(n), dtype=np.float64 if x.dtype == np.float64 else None)
+        total = reduce_taps(win, n, np.add)
         ones = np.ones((1, 1) + x.shape[2:], x.dtype)
         include = 1 if node.attr("count_include_pad", 0) else 0
-        count = pooled_view(ones, node, 0, include)[0].sum(axis=_kaxes(n))
+        count = reduce_taps(pooled_view(ones, node, 0, include)[0], n, np.add)
         return [(total / np.maximum(count, 1)).astype(x.dtype, copy=False)]
 
 
@@ -126,7 +132,7 @@ class LpPool(_Pool):
         x = inputs[0]
         p = float(node.attr("p", 2))
         win = pooled_view(np.abs(x) ** p, node, 0)[0]
-        y = win.sum(axis=_kaxes(x.ndim - 2)) ** (1.0 / p)
+        y = reduce_taps(win, x.ndim - 2, np.add) ** (1.0 / p)
         return [y.astype(x.dtype, copy=False)]
 
 

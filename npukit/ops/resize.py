@@ -6,7 +6,8 @@ Resizing is separable: each resized axis is done in turn by gathering ``n``
 neighbours per output position and taking a weighted sum (the ONNX reference
 formulation, vectorised).  Source coordinates and output sizes are computed
 in float32 as ONNX Runtime does (the ONNX reference uses float64; the two
-differ only at exact ties), weights and sums in float64, then cast back.
+differ only at exact ties); weighted sums run in the input's float type
+(float64 for other types), then cast back.
 align_corners uses the integer output length, as the operator text and ORT do
 (the reference uses the fractional scale × length).
 Upsample does not exist at opset 21; the importer's version converter turns
@@ -101,7 +102,7 @@ class Resize(Op):
                                      detail=f"coordinate_transformation_mode {ctm!r}")
         if node.attr("antialias", 0) and mode == "nearest":
             raise UnsupportedOpError("Resize", node.name, detail="antialias with nearest")
-        y = x.astype(np.float64)
+        y = x.astype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
         for i, a in enumerate(axes):
             box = None if roi is None or ctm != "tf_crop_and_resize" else \
                 (roi[i], roi[len(axes) + i])
@@ -202,8 +203,10 @@ def _resize_axis(node: Node, x: np.ndarray, axis: int, n_out: int, scale: float,
             w = np.where((nbr < 0) | (nbr >= n_in), 0.0, w)
             w = w / np.where(w.sum(axis=1, keepdims=True) == 0, 1.0,
                              w.sum(axis=1, keepdims=True))
-        g = np.take(x, np.clip(nbr, 0, n_in - 1), axis=axis)     # (..., n_out, n, ...)
-        y = (g * w.reshape((1,) * axis + w.shape + (1,) * (x.ndim - axis - 1))).sum(axis + 1)
+        nbr = np.clip(nbr, 0, n_in - 1)
+        bshape = (1,) * axis + (n_out,) + (1,) * (x.ndim - axis - 1)
+        y = sum(np.take(x, nbr[:, j], axis=axis) * w[:, j].astype(x.dtype).reshape(bshape)
+                for j in range(n))  # one pass per tap, not per pixel
     if ctm == "tf_crop_and_resize":
         bad = ((xo < 0) | (xo > n_in - 1)).reshape((1,) * axis + (-1,) + (1,) * (x.ndim - axis
                                                                                   - 1))

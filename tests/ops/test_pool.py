@@ -87,3 +87,16 @@ def test_macs():
     op = get_op("AveragePool")
     ins = [TensorType("float32", (1, 2, 5, 5))]
     assert op.macs(node, ins, op.infer(node, ins, [None])) == 2 * 9 * 9
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+@pytest.mark.parametrize("storage_order", [0, 1])
+def test_maxpool_indices_1d_3d(rng, dims, storage_order):
+    check_node("MaxPool", [("x", _x(rng, (2, 2) + (5,) * dims))], 2, kernel_shape=[2] * dims,
+               strides=[2] * dims, pads=[1] * (2 * dims), storage_order=storage_order)
+
+
+def test_pool_float16(rng):
+    x = _x(rng, (1, 2, 6, 6)).astype(np.float16)
+    for op in ("MaxPool", "AveragePool"):
+        check_node(op, [("x", x)], kernel_shape=[2, 2], rtol=1e-3, atol=1e-3)
