@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -38,3 +40,14 @@ def header_of(path: Path) -> tuple[dict, bytes]:
     blob = path.read_bytes()
     n = int.from_bytes(blob[:8], "little")
     return json.loads(blob[8:8 + n]), blob[8 + n:]
+
+
+def flip_offsets(size: int, must: Iterable[int], k: int = 250) -> list[int]:
+    """Offsets to corrupt: ``must`` (structure bytes) plus a seeded sample of the rest.
+
+    ``NPK_FLIP_ALL=1`` in the environment returns every offset (slow, thorough).
+    """
+    if os.environ.get("NPK_FLIP_ALL"):
+        return list(range(size))
+    sample = np.random.default_rng(0).choice(size, size=min(k, size), replace=False)
+    return sorted({o for o in must if 0 <= o < size} | {int(o) for o in sample})

@@ -25,7 +25,7 @@ from npukit.npk import (
 )
 from npukit.npk.crypto import MAGIC
 
-from .helpers import MANIFEST, sample_tensors
+from .helpers import MANIFEST, flip_offsets, sample_tensors
 
 KEY = bytes(range(32))
 OTHER = bytes(range(1, 33))
@@ -123,10 +123,15 @@ def test_generate_key() -> None:
 
 
 def test_every_flipped_byte_is_an_error(enc_path: Path) -> None:
-    """Header, length, fingerprint, nonce, ciphertext, tag: always an error, never data."""
+    """Header, length, fingerprint, nonce, ciphertext, tag: always an error, never data.
+
+    Every envelope byte and the tag, plus a sample of the ciphertext (NPK_FLIP_ALL=1: all).
+    """
     blob = enc_path.read_bytes()
+    envelope = 12 + int.from_bytes(blob[8:12], "little") + 12
+    must = [*range(envelope + 8), *range(len(blob) - 24, len(blob))]
     bad = enc_path.with_name("bad.npk")
-    for offset in range(len(blob)):
+    for offset in flip_offsets(len(blob), must, k=150):
         flipped = bytearray(blob)
         flipped[offset] ^= 0x01 if offset % 2 else 0xFF
         bad.write_bytes(bytes(flipped))
