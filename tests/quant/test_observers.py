@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npukit.errors import NpukitError
 from npukit.quant.observers import (
@@ -143,6 +145,21 @@ def test_histogram_memory_is_bounded(name, rng):
     assert sum(v.nbytes for v in vars(o).values() if isinstance(v, np.ndarray)) == 512 * 8
 
 
+def test_signed_view_merges_exactly(rng):
+    o = HistogramObserver(bins=1024)
+    o.update(rng.standard_normal(5000))
+    counts, edges = o.signed(max_bins=300)
+    assert counts.size <= 300 and counts.sum() == 5000
+    full, _ = o.signed()
+    np.testing.assert_array_equal(counts, np.histogram(o.edges()[:-1] + o.width / 2,
+                                                       bins=edges, weights=full)[0])
+    x = rng.laplace(0, 1, 20_000)
+    wide, narrow = make_observer("mse", bins=8192), make_observer("mse", bins=2048)
+    wide.update(x)
+    narrow.update(x)
+    np.testing.assert_allclose(wide.range(), narrow.range(), atol=2 * narrow.width)
+
+
 def test_constant_then_wide_data():
     o = HistogramObserver()
     o.update(np.zeros(10, np.float32))
@@ -228,3 +245,20 @@ def test_minmax_merge():
     b.update(np.array([-1.0, 0.0]))
     a.merge(b)
     assert a.range() == (-1.0, 2.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(1e-6, 1e4), st.integers(1, 40)),
+                min_size=1, max_size=8),
+       st.sampled_from([16, 64, 2048]), st.integers(0, 2**31))
+def test_rebinning_is_exact_property(batches, bins, seed):
+    """Any batch sequence: counts == one-shot bincount on the final lattice, all in range."""
+    rng = np.random.default_rng(seed)
+    o = HistogramObserver(bins=bins)
+    data = [(rng.standard_normal(n) * s + m).astype(np.float32) for m, s, n in batches]
+    for d in data:
+        o.update(d)
+    x = np.concatenate(data)
+    idx = np.floor(x * o.inv_width).astype(np.int64) - o.origin
+    assert 0 <= idx.min() and idx.max() < bins
+    np.testing.assert_array_equal(o.counts, np.bincount(idx, minlength=bins))

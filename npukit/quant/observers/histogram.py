@@ -146,9 +146,18 @@ class HistogramObserver(Observer):
         folded = np.bincount(a >> k, weights=self.counts, minlength=1)
         return folded.astype(np.float64), self.width * 2.0 ** k
 
-    def signed(self) -> tuple[np.ndarray, np.ndarray]:
-        """Counts (float64) and the ``bins + 1`` edges of the current window."""
-        return self.counts.astype(np.float64), self.edges()
+    def signed(self, max_bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Counts (float64) and edges of the window, merged by powers of two (exactly)
+        down to at most ``max_bins`` bins."""
+        k = 0
+        while max_bins is not None and (self.bins >> k) + 1 > max_bins:
+            k += 1
+        if k == 0:
+            return self.counts.astype(np.float64), self.edges()
+        j = (self.origin + np.arange(self.bins, dtype=np.int64)) >> k
+        counts = np.bincount(j - j[0], weights=self.counts)
+        edges = (j[0] + np.arange(counts.size + 1)) * (self.width * 2.0 ** k)
+        return counts, edges
 
     def range(self) -> Range:
         """Plain histogram observer: the exact min/max (subclasses clip)."""

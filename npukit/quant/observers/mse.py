@@ -17,6 +17,8 @@ from npukit.errors import NpukitError
 from npukit.quant.observers.base import Range
 from npukit.quant.observers.histogram import HistogramObserver
 
+_MAX_2D_BINS = 2048      # the (lo, hi) search holds at most (this / 2)**2 candidates
+
 
 def _tail_sums(n: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sums of n, n*c, n*c**2 over bins ``b >= t`` for t = 0..len (suffix sums)."""
@@ -78,7 +80,7 @@ class MseObserver(HistogramObserver):
             steps = self.levels // 2 - 1 if self.symmetric else self.levels - 1
             t = mse_threshold(h, w, steps)
             return (self.lo, self.hi) if t >= h.size else self.clip(t * w)
-        counts, edges = self.signed()
+        counts, edges = self.signed(max_bins=_MAX_2D_BINS)
         nz = np.flatnonzero(counts)
         lo_i, hi_i = mse_range(counts, edges, self.levels - 1)
         lo = self.lo if lo_i <= nz[0] else max(self.lo, float(edges[lo_i]))
