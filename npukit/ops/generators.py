@@ -230,12 +230,12 @@ class NonZero(Op):
 
     def infer(self, node: Node, ins: Types, consts: Consts) -> list[TensorType]:
         x = shape_of(ins[0])
-        return [TensorType("int64", None if x is None else (len(x), UNKNOWN))]
+        return [TensorType("int64", None if x is None else (max(len(x), 1), UNKNOWN))]
 
     def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
         x = inputs[0]
-        if x.ndim == 0:
-            return [np.zeros((0, int(bool(x))), np.int64)]
+        if x.ndim == 0:  # a scalar is read as one element, as ONNX Runtime does
+            return [np.zeros((1, int(bool(x))), np.int64)]
         return [np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)]
 
 

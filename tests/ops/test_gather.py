@@ -1,4 +1,5 @@
 import numpy as np
+import onnx
 import pytest
 from ortcheck import check_node
 
@@ -85,3 +86,12 @@ def test_infer_gather_symbolic():
     node = Node("n", "GatherND", ["x", "i"], ["y"], {"batch_dims": 1})
     ins = [TensorType("float32", ("N", 10, 4)), TensorType("int64", ("N", 7, 1))]
     assert nd.infer(node, ins, [None, None])[0].shape == ("N", 7, 4)
+
+
+OPS = ["Gather", "GatherElements", "GatherND", "ScatterElements", "ScatterND"]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions

@@ -1,4 +1,5 @@
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 from ortcheck import check_node
@@ -117,10 +118,25 @@ def test_onehot(rng, axis):
                axis=axis)
 
 
-@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 3, 4)])
+@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 3, 4), (0, 3)])
 def test_nonzero(rng, shape):
     x = (rng.random(shape) > 0.5).astype(np.float32)
     check_node("NonZero", [("x", x)])
+
+
+@pytest.mark.parametrize("value", [0.0, 2.0])
+def test_nonzero_scalar(value):
+    check_node("NonZero", [("x", np.array(value, np.float32))])
+
+
+OPS = ["Cast", "CastLike", "ConstantOfShape", "Range", "Identity", "Dropout", "TopK", "EyeLike",
+       "OneHot", "NonZero", "Einsum"]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions
 
 
 @pytest.mark.parametrize("eq,shapes", [

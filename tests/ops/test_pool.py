@@ -1,4 +1,5 @@
 import numpy as np
+import onnx
 import pytest
 from ortcheck import check_node
 
@@ -100,3 +101,12 @@ def test_pool_float16(rng):
     x = _x(rng, (1, 2, 6, 6)).astype(np.float16)
     for op in ("MaxPool", "AveragePool"):
         check_node(op, [("x", x)], kernel_shape=[2, 2], rtol=1e-3, atol=1e-3)
+
+
+OPS = ["MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool"]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions

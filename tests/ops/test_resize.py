@@ -143,3 +143,9 @@ def test_upsample_opset9_is_converted(rng):
     model.ir_version = 7
     g = assert_matches_ort(model, {"x": x})
     assert [n.op_type for n in g.nodes] == ["Resize"]
+
+
+@pytest.mark.parametrize("op", ["Resize"])
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions

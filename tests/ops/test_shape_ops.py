@@ -1,4 +1,5 @@
 import numpy as np
+import onnx
 import pytest
 from ortcheck import check_node
 
@@ -99,3 +100,13 @@ def test_shape(rng, start, end):
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (), (0, 3)])
 def test_size(rng, shape):
     check_node("Size", [("x", _x(rng, shape))])
+
+
+OPS = ["Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Expand", "Tile", "Shape",
+       "Size"]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions

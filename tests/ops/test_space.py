@@ -51,3 +51,9 @@ def test_infer_symbolic_and_errors():
     with pytest.raises(ShapeError):
         op.infer(node, [TensorType("float32", (1, 6, 2, 2))], [None])
     assert onnx.defs.get_schema("DepthToSpace", 21).since_version in op.versions
+
+
+@pytest.mark.parametrize("op", ["DepthToSpace", "SpaceToDepth"])
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions

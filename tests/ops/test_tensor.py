@@ -1,4 +1,5 @@
 import numpy as np
+import onnx
 import pytest
 from ortcheck import check_node
 
@@ -112,3 +113,9 @@ def test_cumsum(rng, axis, exclusive, reverse, dtype):
     x = (rng.standard_normal((3, 4, 5)) * 10).astype(dtype)
     check_node("CumSum", [("x", x), ("a", np.array(axis, I64))], consts=("a",),
                exclusive=exclusive, reverse=reverse, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["Concat", "Split", "Slice", "Pad", "Trilu", "CumSum"])
+def test_versions_cover_opset21_and_later(op):
+    for opset in range(21, onnx.defs.onnx_opset_version() + 1):
+        assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions
