@@ -22,6 +22,7 @@ from npukit.passes.fold_constants import FoldConstants
 from npukit.passes.fold_conv_bn import FoldConvBn
 from npukit.passes.fold_pad import FoldPad
 from npukit.passes.fuse_activation import FuseActivation
+from npukit.passes.fuse_clamp import FuseClamp
 from npukit.passes.fuse_hardswish import FuseHardswish
 from npukit.passes.fuse_matmul_add import FuseMatmulAdd
 from npukit.passes.fuse_swish import FuseSwish
@@ -38,6 +39,7 @@ PASSES: dict[str, Callable[[], Pass]] = {
     "fuse_swish": FuseSwish,
     "fuse_hardswish": FuseHardswish,
     "fuse_activation": FuseActivation,
+    "fuse_clamp": FuseClamp,
 }
 
 _CLEANUP = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes")
@@ -49,6 +51,9 @@ PIPELINES: dict[str, tuple[str, ...]] = {
     "O1": _CLEANUP,
     "O2": _O2,
     "O3": _O2 + ("fuse_swish", "fuse_hardswish", "fuse_activation", "eliminate_dead_nodes"),
+    # before quantization: only clamps fuse (free in integers); other activations stay
+    # separate nodes with their own range and lookup table (passes/fuse_clamp.py)
+    "Q": _O2 + ("fuse_swish", "fuse_hardswish", "fuse_clamp", "eliminate_dead_nodes"),
 }
 
 
@@ -68,8 +73,10 @@ def pipeline(level: str, *, disable: Iterable[str] = ()) -> list[Pass]:
 class PassManager:
     """Runs passes in order on a graph (in place), checking the graph after each one.
 
-    After every pass the manager re-infers shapes and runs ``Graph.verify`` with
-    op inference; a failure raises :class:`PassError` naming the pass.  With
+    After every pass the manager runs ``Graph.verify`` with op inference
+    against the declared types (a correct rewrite never changes the type of a
+    value it keeps), re-infers the types of new values and verifies again; a
+    failure raises :class:`PassError` naming the pass.  With
     ``dump`` each record keeps the text form of the graph after its pass.
     """
 
@@ -109,6 +116,8 @@ class PassManager:
 
     def _check(self, name: str, graph: Graph) -> None:
         try:
+            if self.verify:  # declared types first: a correct pass never changes a value's type
+                graph.verify(infer_node)
             infer_graph(graph)
             if self.verify:
                 graph.verify(infer_node)
