@@ -110,3 +110,28 @@ OPS = ["Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Expand", "Til
 def test_versions_cover_opset21_and_later(op):
     for opset in range(21, onnx.defs.onnx_opset_version() + 1):
         assert onnx.defs.get_schema(op, opset).since_version in get_op(op).versions
+
+
+def test_dynamic_flatten_pattern_symbolic_batch(rng):
+    """PyTorch's ``x.view(x.size(0), -1)`` export: Shape→Gather→Unsqueeze→Concat→Reshape,
+    on a symbolic batch; inference must not guess, the run must match ORT."""
+    from onnx import TensorProto, helper, numpy_helper
+    from ortcheck import assert_matches_ort
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Shape", ["p"], ["s"]),
+             helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+             helper.make_node("Unsqueeze", ["n", "ax"], ["n1"]),
+             helper.make_node("Concat", ["n1", "minus1"], ["t"], axis=0),
+             helper.make_node("Reshape", ["p", "t"], ["y"])]
+    inits = [numpy_helper.from_array(np.array(0, I64), "zero"),
+             numpy_helper.from_array(np.array([0], I64), "ax"),
+             numpy_helper.from_array(np.array([-1], I64), "minus1")]
+    graph = helper.make_graph(
+        nodes, "flat", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    g = assert_matches_ort(model, {"x": _x(rng, (2, 3, 8, 8))})
+    assert g.values["p"].shape == ("N", 3, 4, 4)
+    assert g.values["y"].shape is None or len(g.values["y"].shape) == 2
+    assert_matches_ort(model, {"x": _x(rng, (5, 3, 8, 8))})
