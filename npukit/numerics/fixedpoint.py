@@ -127,7 +127,7 @@ def requantize(acc: np.ndarray | int, multiplier: np.ndarray | int,
     m = along(np.asarray(multiplier, np.int64), a.ndim, axis)
     s = along(np.asarray(shift, np.int64), a.ndim, axis)
     _check(m, s)
-    amax = int(np.max(np.abs(a))) if a.size else 0
+    amax = max(int(a.max()), -int(a.min())) if a.size else 0  # no abs(-2**63) wrap
     if amax >= ACC_LIMIT:
         raise OverflowError(f"accumulator magnitude {amax} exceeds 2**47")
     if amax < _DIRECT:

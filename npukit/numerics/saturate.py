@@ -96,7 +96,7 @@ def fused_activation_bounds(real_min: float | None, real_max: float | None, scal
     """Quantized clamp bounds for a fused ReLU / ReLU6 / Clip(real_min, real_max).
 
     A bound is ``zero_point + round(bound / scale)`` (``mode``), intersected with
-    the dtype range; ``None`` means unbounded.  ReLU is ``(0, None)``, ReLU6
+    the dtype range; ``None`` or an infinite bound means unbounded.  ReLU is ``(0, None)``, ReLU6
     ``(0, 6)``.  Matches TFLite's CalculateActivationRangeQuantized when
     ``mode`` is HALF_AWAY_FROM_ZERO.
     """
@@ -104,8 +104,8 @@ def fused_activation_bounds(real_min: float | None, real_max: float | None, scal
         return int(zero_point) + int(round_float(np.float64(v) / np.float64(scale), mode))
 
     lo, hi = qrange(dtype)
-    if real_min is not None:
+    if real_min is not None and np.isfinite(real_min):
         lo = min(max(lo, q(real_min)), hi)
-    if real_max is not None:
+    if real_max is not None and np.isfinite(real_max):
         hi = max(min(hi, q(real_max)), lo)
     return lo, hi

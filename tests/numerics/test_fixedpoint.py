@@ -132,6 +132,8 @@ def test_requantize_checks_its_inputs() -> None:
         requantize(np.int32(1), 2**30, 31, 0, "int8", R.FLOOR)
     with pytest.raises(OverflowError):
         requantize(np.int64(2**47), 2**30, 0, 0, "int8", R.FLOOR)
+    with pytest.raises(OverflowError):
+        requantize(np.array([-(2**63)], np.int64), 2**30, 0, 0, "int8", R.FLOOR)
     with pytest.raises(TypeError):
         requantize(np.float32(1), 2**30, 0, 0, "int8", R.FLOOR)
 

@@ -97,3 +97,4 @@ def test_fused_activation_bounds() -> None:
     # no bounds -> dtype range; a bound outside the range saturates
     assert fused_activation_bounds(None, None, 1.0, 0, "uint8", R.FLOOR) == (0, 255)
     assert fused_activation_bounds(-1e9, 1e9, 1.0, 0, "int8", R.FLOOR) == (-128, 127)
+    assert fused_activation_bounds(-np.inf, np.inf, 1.0, 0, "int8", R.FLOOR) == (-128, 127)
