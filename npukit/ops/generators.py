@@ -8,7 +8,6 @@ The ops layer does not import onnx, so ONNX element-type numbers (Cast's
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Sequence
 
 import numpy as np
@@ -17,7 +16,7 @@ from npukit.errors import ShapeError, UnsupportedOpError
 from npukit.ir import Node, dtype_name
 from npukit.ops.registry import Op, TensorType, register
 from npukit.ops.shape_ops import Consts, Types, arg, const_ints, dtype_of, shape_of
-from npukit.ops.shapes import UNKNOWN, norm_axis
+from npukit.ops.shapes import UNKNOWN, broadcast, norm_axis, numel
 
 # TensorProto.DataType numbers NumPy can hold (bfloat16 / float8 / int4 it cannot)
 ONNX_DTYPES = {1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
@@ -239,47 +238,59 @@ class NonZero(Op):
         return [np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)]
 
 
+def einsum_dims(node: Node, shapes: list[tuple | None]) -> tuple[dict[str, Any], str] | None:
+    """Size of every subscript (``"."`` = the broadcast ellipsis dims, as a tuple) and the
+    output subscripts; None when a shape is unknown."""
+    eq = str(node.attr("equation")).replace(" ", "").replace("...", ".")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ShapeError(f"Einsum {node.name!r}: {len(terms)} terms for {len(shapes)} inputs")
+    if any(s is None for s in shapes):
+        return None
+    dims: dict[str, Any] = {".": ()}
+    for t, s in zip(terms, shapes):
+        n_ell = len(s) - len(t) + 1 if "." in t else 0  # type: ignore[arg-type]
+        k = t.find(".")
+        if k >= 0:
+            dims["."] = broadcast(dims["."], tuple(s[k:k + n_ell]))  # type: ignore[index]
+        letters = t.replace(".", "")
+        sizes = list(s[:k]) + list(s[k + n_ell:]) if k >= 0 else list(s)  # type: ignore
+        for c, d in zip(letters, sizes):
+            old = dims.get(c)
+            if old is None or old == 1 or (not isinstance(old, int) and isinstance(d, int)):
+                dims[c] = d
+    if not arrow:
+        rhs = ("." if "." in lhs else "") + "".join(
+            sorted(c for c in dims if c != "." and lhs.count(c) == 1))
+    return dims, rhs
+
+
 @register
 class Einsum(Op):
     op_type = "Einsum"
     versions = (12, 28)
 
     def infer(self, node: Node, ins: Types, consts: Consts) -> list[TensorType]:
-        dt = dtype_of(ins[0])
-        shapes = [shape_of(t) for t in ins]
-        eq = str(node.attr("equation")).replace(" ", "")
-        if "..." in eq or any(s is None for s in shapes):
-            return [TensorType(dt, None)]
-        lhs, _, rhs = eq.partition("->")
-        terms = lhs.split(",")
-        if len(terms) != len(shapes):
-            raise ShapeError(f"Einsum {node.name!r}: {len(terms)} terms for {len(shapes)} inputs")
-        dims: dict[str, Any] = {}
-        for t, s in zip(terms, shapes):
-            for c, d in zip(t, s):  # type: ignore[arg-type]
-                old = dims.get(c)
-                if old is None or old == 1 or (not isinstance(old, int) and isinstance(d, int)):
-                    dims[c] = d
-        if "->" not in eq:
-            rhs = "".join(sorted(c for c in dims if lhs.count(c) == 1))
-        return [TensorType(dt, tuple(dims[c] for c in rhs if re.match(r"[A-Za-z]", c)))]
+        got = einsum_dims(node, [shape_of(t) for t in ins])
+        if got is None:
+            return [TensorType(dtype_of(ins[0]), None)]
+        dims, rhs = got
+        out = [d for c in rhs for d in (dims["."] if c == "." else (dims[c],))]
+        return [TensorType(dtype_of(ins[0]), tuple(out))]
 
     def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
-        eq = str(node.attr("equation"))
-        return [np.asarray(np.einsum(eq, *inputs)).astype(inputs[0].dtype, copy=False)]
+        dt = inputs[0].dtype
+        if dt.kind not in "fiub":  # bfloat16 (ml_dtypes) has no einsum loop: go via float32
+            inputs = [a.astype(np.float32) for a in inputs]
+        return [np.asarray(np.einsum(str(node.attr("equation")), *inputs)).astype(dt, copy=False)]
 
     def macs(self, node: Node, ins: Types, outs: Types) -> int:
-        shapes = [shape_of(t) for t in ins]
-        eq = str(node.attr("equation")).replace(" ", "")
-        if "..." in eq or any(s is None for s in shapes):
+        got = einsum_dims(node, [shape_of(t) for t in ins])
+        if got is None or len(ins) < 2:
             return 0
-        dims: dict[str, int] = {}
-        for t, s in zip(eq.partition("->")[0].split(","), shapes):
-            for c, d in zip(t, s):  # type: ignore[arg-type]
-                if not isinstance(d, int):
-                    return 0
-                dims[c] = max(dims.get(c, 1), d)
-        return int(np.prod(list(dims.values()))) if len(ins) > 1 else 0
+        sizes = [d for c, v in got[0].items() for d in (v if c == "." else (v,))]
+        return numel(tuple(sizes))
 
 
 __all__ = ["Cast", "CastLike", "ConstantOfShape", "Dropout", "EyeLike", "Einsum", "Identity",

@@ -142,7 +142,8 @@ def test_versions_cover_opset21_and_later(op):
 @pytest.mark.parametrize("eq,shapes", [
     ("ij,jk->ik", [(3, 4), (4, 5)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
     ("ii->i", [(4, 4)]), ("ij->ji", [(3, 4)]), ("i,i", [(5,), (5,)]), ("ij,kj", [(2, 3), (4, 3)]),
-    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]), ("ijk->", [(2, 3, 4)])])
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]), ("ijk->", [(2, 3, 4)]),
+    ("...ij,...jk", [(2, 3, 4), (2, 4, 2)]), ("b...i->...b", [(2, 3, 4, 5)])])
 def test_einsum(rng, eq, shapes):
     check_node("Einsum", [(f"x{i}", _x(rng, s)) for i, s in enumerate(shapes)], equation=eq,
                rtol=1e-4, atol=1e-5)
@@ -154,3 +155,9 @@ def test_einsum_macs():
     ins = [TensorType("float32", (3, 4)), TensorType("float32", (4, 5))]
     assert op.infer(node, ins, [None, None])[0].shape == (3, 5)
     assert op.macs(node, ins, []) == 60
+    node.attrs["equation"] = "...ij,...jk"
+    ins = [TensorType("float32", ("N", 1, 3, 4)), TensorType("float32", (5, 4, 2))]
+    assert op.infer(node, ins, [None, None])[0].shape == ("N", 5, 3, 2)
+    node.attrs["equation"] = "bi...,bj...->b...ij"
+    ins = [TensorType("float32", (2, 3, 7)), TensorType("float32", (2, 4, 7))]
+    assert op.infer(node, ins, [None, None])[0].shape == (2, 7, 3, 4)
