@@ -111,7 +111,7 @@ class Resize(Op):
             y = _resize_axis(node, y, a, int(out[a]), sc[i], mode, ctm, box)
         if x.dtype.kind in "iu":
             info = np.iinfo(x.dtype)
-            y = np.clip(np.rint(y), info.min, info.max)
+            y = np.clip(np.trunc(y), info.min, info.max)  # ORT truncates, not rounds
         return [y.astype(x.dtype)]
 
 
