@@ -250,11 +250,12 @@ def test_minmax_merge():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(1e-6, 1e4), st.integers(1, 40)),
                 min_size=1, max_size=8),
-       st.sampled_from([16, 64, 2048]), st.integers(0, 2**31))
-def test_rebinning_is_exact_property(batches, bins, seed):
-    """Any batch sequence: counts == one-shot bincount on the final lattice, all in range."""
+       st.sampled_from([16, 64, 2048]), st.integers(0, 2**31), st.sampled_from(HIST))
+def test_rebinning_is_exact_property(batches, bins, seed, name):
+    """Any batch sequence: counts == one-shot bincount on the final lattice, and the
+    chosen range lies inside the data."""
     rng = np.random.default_rng(seed)
-    o = HistogramObserver(bins=bins)
+    o = make_observer(name, bins=bins)
     data = [(rng.standard_normal(n) * s + m).astype(np.float32) for m, s, n in batches]
     for d in data:
         o.update(d)
@@ -262,3 +263,5 @@ def test_rebinning_is_exact_property(batches, bins, seed):
     idx = np.floor(x * o.inv_width).astype(np.int64) - o.origin
     assert 0 <= idx.min() and idx.max() < bins
     np.testing.assert_array_equal(o.counts, np.bincount(idx, minlength=bins))
+    lo, hi = o.range()
+    assert x.min() <= lo <= hi <= x.max()

@@ -9,8 +9,8 @@ nothing — the counts equal a one-shot histogram on the final lattice.  Memory
 is ``bins`` counters however much data is seen (ONNX Runtime instead grows the
 bin count; PyTorch re-bins approximately).
 
-Indices are computed in float32 as ``x * inv_width - origin``: scaling by a
-power of two is exact, so the same float maps to the same lattice bin before
+Indices are computed in float32 as ``floor(x * inv_width) - origin``: scaling
+by a power of two is exact, so the same float maps to the same lattice bin before
 and after a coarsening, and the index is monotone in ``x`` so the batch min
 and max bound every element's bin.
 """
@@ -108,6 +108,7 @@ class HistogramObserver(Observer):
                 or self._index(hi, self.inv_width) >= self.origin + self.bins):
             self._fit(lo, hi)
         y = x * self.inv_width
+        np.floor(y, out=y)                  # before the shift: y - origin may round up
         y -= np.float32(self.origin)
         self.counts += np.bincount(y.astype(np.intp).ravel(), minlength=self.bins)
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
@@ -166,7 +167,10 @@ class HistogramObserver(Observer):
 
     def clip(self, t: float) -> Range:
         """The data range cut at ``|x| <= t`` (the scheme makes it symmetric if it must)."""
-        return max(self.lo, -t), min(self.hi, t)
+        lo, hi = max(self.lo, -t), min(self.hi, t)
+        if lo > hi:     # t fell (within a bin) below all the data of a one-sided tensor
+            lo, hi = (lo, lo) if self.lo >= 0 else (hi, hi)
+        return lo, hi
 
     def two_sided(self) -> bool:
         return self.lo < 0.0 < self.hi
