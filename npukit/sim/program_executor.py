@@ -65,6 +65,10 @@ class ProgramExecutor:
             if name not in keep:
                 self._free[n].append(name)
 
+    def run_record(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run one record on given inputs (per-layer analysis feeds golden inputs)."""
+        return self._calls[index](inputs)
+
     def run(self, feeds: Mapping[str, np.ndarray], *, hooks: Iterable[RecordHook] = (),
             keep: Iterable[str] = ()) -> dict[str, np.ndarray]:
         env = self._check(feeds)

@@ -1,0 +1,51 @@
+"""Arguments shared by the verbs that quantize (quantize, analyze, convert)."""
+
+from __future__ import annotations
+
+import argparse
+
+from npukit.errors import NpukitError
+
+
+def add_quant_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--calib", required=True, metavar="PATH",
+                   help="calibration data: image folder, .npy/.npz, or a .txt list of paths")
+    p.add_argument("--algo", default="minmax", choices=["minmax", "percentile", "kl", "mse"],
+                   help="activation range algorithm (default: minmax)")
+    p.add_argument("--dtype", default="int8", choices=["int8", "uint8", "int16"],
+                   help="activation type (default: int8)")
+    p.add_argument("--weights", default="int8", choices=["int8", "int4"])
+    p.add_argument("--weight-algo", default="minmax", choices=["minmax", "mse"],
+                   help="per-channel weight range: min/max or MSE-searched clipping")
+    p.add_argument("--per-tensor", action="store_true",
+                   help="one weight scale per tensor (some NPUs require it)")
+    p.add_argument("--input-shape", action="append", default=[], metavar="NAME:D0,D1,…",
+                   help="fix a dynamic input shape (repeatable)")
+    p.add_argument("--mean", default="0", help="per-channel mean in 0-255 units, e.g. 123,117,104")
+    p.add_argument("--std", default="1", help="per-channel std in 0-255 units, e.g. 58,57,57")
+    p.add_argument("--color", default="RGB", choices=["RGB", "BGR"])
+    p.add_argument("--layout", default="NCHW", choices=["NCHW", "NHWC"])
+    p.add_argument("--limit", type=int, default=None, help="use at most N calibration samples")
+
+
+def _floats(text: str, flag: str) -> list[float] | float:
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise NpukitError(f"{flag} {text!r} is not a comma-separated list of numbers") from None
+    return vals[0] if len(vals) == 1 else vals
+
+
+def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero"):  # noqa: ANN201
+    """(model graph, QuantConfig, CalibConfig) from parsed arguments."""
+    from npukit.api import load
+    from npukit.cli.common import parse_input_shapes
+    from npukit.quant.calib_data import CalibConfig
+    from npukit.quant.config import QuantConfig
+    model = load(args.model, input_shapes=parse_input_shapes(args.input_shape))
+    cfg = QuantConfig(activations=args.dtype, weights=args.weights, algo=args.algo,
+                      weight_algo=args.weight_algo, per_channel=not args.per_tensor,
+                      rounding=rounding)
+    ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
+                       color=args.color, layout=args.layout, limit=args.limit)
+    return model, cfg, ccfg
