@@ -19,7 +19,7 @@ from npukit.passes.base import RulePass, static_shape
 
 NONDETERMINISTIC = frozenset({"RandomNormal", "RandomUniform", "RandomNormalLike",
                               "RandomUniformLike", "Multinomial", "Bernoulli"})
-MAX_ELEMENTS = 1 << 26
+MAX_ELEMENTS = 1 << 28  # 1 GiB of float32: weight fills of big FC layers still fold
 
 
 def _outputs_foldable(g: Graph, node: Node) -> bool:
