@@ -156,7 +156,8 @@ def analyze(qmodel: Any, inputs: Iterable[Mapping[str, np.ndarray]]) -> Accuracy
         ours = floatx.run(feeds)
         cross = max(cross, max(float(np.max(np.abs(ours[o] - gold[o]))) for o in prog.outputs))
 
-        def hook(rec: OpRecord, values: list[np.ndarray]) -> None:
+        def hook(rec: OpRecord, values: list[np.ndarray],
+                 gold: Mapping[str, np.ndarray] = gold) -> None:
             if rec.kernel in _SKIP or not rec.outputs or not rec.outputs[0]:
                 return
             name, f = _float_view(prog, rec.outputs[0], values[0])
