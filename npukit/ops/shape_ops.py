@@ -42,7 +42,11 @@ def shape_of(t: TensorType | None) -> tuple | None:
 
 
 def prod(dims: Sequence[Any]) -> Any:
-    """Product of dims; UNKNOWN if any is symbolic (1 for an empty product)."""
+    """Product of dims; a lone symbolic dim (times 1s) is kept, other symbolic products
+    are UNKNOWN; 1 for an empty product."""
+    rest = [d for d in dims if d != 1]
+    if len(rest) == 1 and not isinstance(rest[0], int):
+        return rest[0]
     n = 1
     for d in dims:
         if not isinstance(d, int):

@@ -43,6 +43,13 @@ def test_flatten(rng, axis):
     check_node("Flatten", [("x", _x(rng))], axis=axis)
 
 
+def test_flatten_infer_symbolic():
+    op, node = get_op("Flatten"), Node("n", "Flatten", ["x"], ["y"], {"axis": 1})
+    assert op.infer(node, [TensorType("float32", ("N", 3, 4))], [None])[0].shape == ("N", 12)
+    node.attrs["axis"] = 2
+    assert op.infer(node, [TensorType("float32", ("N", 3, 4))], [None])[0].shape == ("?", 4)
+
+
 @pytest.mark.parametrize("perm", [None, [0, 2, 3, 1], [3, 2, 1, 0], [1, 0, 2, 3]])
 def test_transpose(rng, perm):
     attrs = {} if perm is None else {"perm": perm}
