@@ -123,3 +123,14 @@ def test_errors(graph, data):
         Calibrator(graph).run(bad)
     with pytest.raises(InputError, match="expects"):
         Calibrator(graph).run(np.zeros((2, 3, 4, 4), np.float32))
+
+
+def test_image_folder_end_to_end(graph, tmp_path):
+    from PIL import Image
+
+    from npukit.quant import CalibConfig
+    for k, rgb in enumerate([(0, 0, 0), (255, 255, 255), (255, 0, 128)]):
+        Image.new("RGB", (12, 10), rgb).save(tmp_path / f"{k}.png")
+    res = Calibrator(graph, ["x", "y"], "percentile", percentile=100.0).run(
+        tmp_path, config=CalibConfig(mean=127.5, std=127.5, limit=2))
+    assert res.batches == 2 and res.ranges["x"] == (-1.0, 1.0)
