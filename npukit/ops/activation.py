@@ -17,28 +17,32 @@ from npukit.ops.base import Unary
 from npukit.ops.registry import Op, TensorType, register
 
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """Error function to ~1e-15 (float64) without SciPy.
+def erf(x: np.ndarray, precise: bool = True) -> np.ndarray:
+    """Error function without SciPy, in float64: to ~1e-15, or ~1e-10 (ample for a
+    float32 result, and twice as fast) with ``precise=False``.
 
-    |x| < 3: ``erf x = 2/√π · e^{-x²} · Σ 2ⁿ x^{2n+1} / (2n+1)!!`` (positive terms,
-    no cancellation); |x| ≥ 3: the continued fraction of ``erfc``.  Both run a
-    fixed number of vectorised steps.
+    |x| < 2: ``erf x = 2/√π · x · e^{-x²} · Σ (2x²)ⁿ / (3·5···(2n+1))`` (positive terms,
+    no cancellation; Horner form, in place); |x| ≥ 2: the continued fraction of
+    ``erfc``.  Each runs a fixed number of vectorised steps on its own elements.
     """
     x = np.asarray(x, np.float64)
     a = np.abs(x)
-    s = np.minimum(a, 3.0)
-    x2 = s * s
-    term, acc = s.copy(), s.copy()
-    for n in range(1, 50):
-        term = term * (2.0 * x2 / (2 * n + 1))
-        acc = acc + term
-    low = (2.0 / math.sqrt(math.pi)) * np.exp(-x2) * acc
-    b = np.maximum(a, 3.0)
+    out = np.empty_like(a)
+    low = a < 2.0
+    s = a[low]
+    c = 2.0 * s * s
+    acc = np.ones_like(s)
+    for n in range(30 if precise else 22, 0, -1):
+        acc *= c
+        acc *= 1.0 / (2 * n + 1)
+        acc += 1.0
+    out[low] = (2.0 / math.sqrt(math.pi)) * s * np.exp(-0.5 * c) * acc
+    b = a[~low]
     frac = b.copy()
-    for k in range(40, 0, -1):
+    for k in range(60 if precise else 30, 0, -1):
         frac = b + (k / 2.0) / frac
-    high = 1.0 - np.exp(-b * b) / math.sqrt(math.pi) / frac
-    return np.copysign(np.where(a < 3.0, low, high), x)
+    out[~low] = 1.0 - np.exp(-b * b) / math.sqrt(math.pi) / frac
+    return np.copysign(out, x)
 
 
 def _f(node: Node, key: str, default: float, x: np.ndarray) -> np.ndarray:
@@ -156,7 +160,7 @@ class Erf(Unary):
     versions = (9, 13)
 
     def fn(self, node: Node, x: np.ndarray) -> np.ndarray:
-        return erf(x)
+        return erf(x, precise=x.dtype.itemsize > 4)
 
 
 @register
@@ -171,7 +175,7 @@ class Gelu(Unary):
             inner = math.sqrt(2 / math.pi) * (x + np.asarray(0.044715, x.dtype) * x ** 3)
             return 0.5 * x * (1 + np.tanh(inner.astype(x.dtype, copy=False)))
         xd = x.astype(np.float64)
-        return 0.5 * xd * (1 + erf(xd / math.sqrt(2)))
+        return 0.5 * xd * (1 + erf(xd / math.sqrt(2), precise=x.dtype.itemsize > 4))
 
 
 @register
