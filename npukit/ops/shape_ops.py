@@ -80,8 +80,11 @@ def reshape_target(in_shape: tuple, target: Sequence[int], allowzero: bool) -> t
             if rest == 0 or total % rest:
                 raise ShapeError(f"Reshape: cannot reshape {list(in_shape)} to {list(target)}")
             out[k] = total // rest
-        else:
-            out[k] = UNKNOWN
+        else:  # N·a / a = N when one symbol is left and the known parts cancel
+            sym = [d for d in ins if not isinstance(d, int)]
+            known = prod([d for d in ins if isinstance(d, int)])
+            out[k] = sym[0] if len(sym) == 1 and known == rest and sym[0] != UNKNOWN \
+                else UNKNOWN
     elif static(in_shape) and static(tuple(out)) and prod(in_shape) != prod(out):
         raise ShapeError(f"Reshape: cannot reshape {list(in_shape)} to {list(target)}")
     return tuple(out)

@@ -32,7 +32,9 @@ def test_reshape_infer_symbolic():
     op, node = get_op("Reshape"), Node("n", "Reshape", ["x", "s"], ["y"], {})
     x = TensorType("float32", ("N", 3, 4))
     assert op.infer(node, [x, None], [None, np.array([0, -1])])[0].shape == ("N", 12)
-    assert op.infer(node, [x, None], [None, np.array([-1, 12])])[0].shape == ("?", 12)
+    assert op.infer(node, [x, None], [None, np.array([-1, 12])])[0].shape == ("N", 12)
+    assert op.infer(node, [x, None], [None, np.array([-1, 6])])[0].shape == ("?", 6)
+    assert op.infer(node, [x, None], [None, np.array([3, 4, -1])])[0].shape == (3, 4, "N")
     assert op.infer(node, [x, TensorType("int64", (3,))], [None, None])[0].shape == ("?",) * 3
     with pytest.raises(ShapeError):
         op.infer(node, [TensorType("float32", (2, 3)), None], [None, np.array([4, -1])])
