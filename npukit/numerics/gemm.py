@@ -42,6 +42,16 @@ def _max_abs(x: np.ndarray, offset: int) -> int:
     return max(abs(int(x.max()) - offset), abs(int(x.min()) - offset))
 
 
+def _exact_sum(xf: np.ndarray, x: np.ndarray, offset: int, bound: int,
+               axis: int) -> np.ndarray:
+    """int64 sum of the centred operand along ``axis``: on the float copy when
+    every partial sum stays exact (fast), else on the integers."""
+    limit = F32_EXACT if xf.dtype == np.float32 else F64_EXACT
+    if x.shape[axis] * bound <= limit:
+        return xf.sum(axis=axis).astype(np.int64)
+    return x.sum(axis=axis, dtype=np.int64) - x.shape[axis] * offset
+
+
 def plan_chunks(bound: int, k: int) -> tuple[np.dtype, int]:
     """``(float dtype, K per chunk)`` for products bounded by ``bound`` in magnitude."""
     if bound == 0:
@@ -73,7 +83,8 @@ def int_matmul(a_q: np.ndarray, b_q: np.ndarray, a_zp: int = 0,
         raise ShapeError(f"int_matmul shapes {a.shape} and {b.shape} do not chain")
     k = a.shape[-1]
     ca, cb = _centre(a), _centre(b)
-    ftype, chunk = plan_chunks(_max_abs(a, ca) * _max_abs(b, cb), k)
+    amax, bmax = _max_abs(a, ca), _max_abs(b, cb)
+    ftype, chunk = plan_chunks(amax * bmax, k)
     af = a.astype(ftype)
     bf = b.astype(ftype)
     if ca:
@@ -87,9 +98,11 @@ def int_matmul(a_q: np.ndarray, b_q: np.ndarray, a_zp: int = 0,
     # sum (a'-za')(b'-zb') = sum a'b' - za' sum_k b' - zb' sum_k a' + K za' zb'
     za = int(a_zp) - ca
     zb = np.asarray(b_zp, np.int64) - cb
-    row_a = a.sum(axis=-1, dtype=np.int64) - k * ca
-    col_b = b.sum(axis=-2, dtype=np.int64) - k * cb
-    out = raw - za * col_b[..., None, :] - zb * row_a[..., :, None] + k * za * zb
+    out = raw + k * za * zb
+    if za:
+        out -= za * _exact_sum(bf, b, cb, bmax, axis=-2)[..., None, :]
+    if np.any(zb):
+        out -= zb * _exact_sum(af, a, ca, amax, axis=-1)[..., :, None]
     if a.dtype.itemsize == 1 and b.dtype.itemsize == 1:
         info = np.iinfo(np.int32)
         if out.size and (out.max() > info.max or out.min() < info.min):

@@ -122,3 +122,13 @@ def test_int32_overflow_is_reported() -> None:
     b = np.full((70000, 1), 255, np.uint8)
     with pytest.raises(OverflowError):
         int_matmul(a, b, 0, 0)
+
+
+@pytest.mark.parametrize("dt_a,za,zb", [("int8", 5, 3), ("uint8", 7, -2)])
+def test_very_long_k_sums_fall_back_to_integers(dt_a: str, za: int, zb: int) -> None:
+    """K * 128 > 2**24: row/column sums cannot use float32 and must stay exact."""
+    rng = np.random.default_rng(2)
+    k = 140_000
+    a = _rand(rng, dt_a, (2, k))
+    b = _rand(rng, "int8", (k, 2))
+    assert (int_matmul(a, b, za, zb) == int_matmul_ref(a, b, za, zb)).all()
