@@ -83,7 +83,7 @@ def int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     q = np.floor_divide(a, b)
     if a.dtype.kind == "i" or np.asarray(b).dtype.kind == "i":
         r = a - q * b
-        q = q + ((r != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+        q = q + ((r != 0) & ((a < 0) != (b < 0)) & (b != 0)).astype(q.dtype)
     return q
 
 
