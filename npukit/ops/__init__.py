@@ -9,6 +9,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     conv_int,
     conv_transpose,
     elementwise,
+    elementwise_int,
     fused,
     gemm,
     gemm_int,
