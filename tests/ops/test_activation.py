@@ -107,3 +107,7 @@ def test_activation_keeps_dtype(rng):
     for op, attrs in UNARY:
         y = get_op(op).run(Node("n", op, ["x"], ["y"], dict(attrs)), [x])[0]
         assert y.dtype == np.float32, op
+
+
+def test_clip_opset7_attributes_are_upgraded(rng):
+    check_node("Clip", [("x", _x(rng))], opset=7, min=-0.5, max=0.25)

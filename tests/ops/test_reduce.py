@@ -105,3 +105,12 @@ def test_infer_symbolic_and_dynamic_axes():
     assert t.shape == (1, 1, 1)
     t = infer_node(g, Node("n", "ArgMax", ["x"], ["y"], {"axis": -1, "keepdims": 0}))[0]
     assert (t.dtype, t.shape) == ("int64", ("N", 3))
+
+
+@pytest.mark.parametrize("op", ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceL2",
+                                "ReduceLogSumExp"])
+@pytest.mark.parametrize("axes", [None, [1], [0, -1]], ids=str)
+def test_opset13_axes_attribute_is_upgraded(rng, op, axes):
+    attrs = {} if axes is None else {"axes": axes}
+    check(op, [("x", _x(rng, op))], opset=11 if op == "ReduceSum" else 13, keepdims=0,
+          rtol=1e-5, atol=1e-5, **attrs)
