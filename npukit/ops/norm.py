@@ -131,10 +131,12 @@ class LayerNormalization(_Norm):
 
 @register
 class GroupNormalization(_Norm):
-    """Opset-21 form: statistics per (instance, group); scale and bias per channel."""
+    """Statistics per (instance, group).  Scale and bias are per channel (opset 21) or
+    per group (opset 18); the shape tells them apart (they coincide when groups == C),
+    which matters because onnx's version converter relabels 18 as 21 unchanged."""
 
     op_type = "GroupNormalization"
-    versions = (21,)
+    versions = (18, 21)
 
     def infer(self, node: Node, ins: Sequence[TensorType | None],
               consts: Sequence[np.ndarray | None]) -> list[TensorType]:
@@ -151,6 +153,8 @@ class GroupNormalization(_Norm):
         xg = x.astype(stash, copy=False).reshape(n, groups, -1)
         y, _, _ = standardize(xg, (2,), node.attr("epsilon", 1e-5))
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
+        if np.size(scale) == groups != c:
+            scale, bias = np.repeat(scale, c // groups), np.repeat(bias, c // groups)
         y = y * _channel(scale, x.ndim) + _channel(bias, x.ndim)
         return [y.astype(x.dtype, copy=False)]
 

@@ -78,6 +78,15 @@ def test_groupnorm(rng, groups, c):
           num_groups=groups, epsilon=1e-4, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("groups,c", [(1, 4), (2, 4), (2, 6)])
+def test_groupnorm_opset18_per_group_params(rng, groups, c):
+    x = (rng.standard_normal((2, c, 5)) * 2).astype(np.float32)
+    s = rng.standard_normal(groups).astype(np.float32)
+    b = rng.standard_normal(groups).astype(np.float32)
+    check("GroupNormalization", [("x", x), ("s", s), ("b", b)], consts=("s", "b"), opset=18,
+          num_groups=groups, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("size", [1, 3, 5])
 def test_lrn(rng, size):
     x = rng.standard_normal((2, 7, 4, 3)).astype(np.float32) * 3
