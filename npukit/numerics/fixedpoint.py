@@ -23,8 +23,9 @@ from npukit.numerics.rounding import (
     round_div_ref,
     round_float,
     rounding_rshift,
+    rounding_rshift_fast,
 )
-from npukit.numerics.saturate import DTypeLike, clamp_bounds, saturate, storage_dtype
+from npukit.numerics.saturate import DTypeLike, clamp_bounds, storage_dtype
 
 MIN_SHIFT = -31  # smaller multipliers (< 2**-32) flush to (0, 0)
 MAX_SHIFT = 30  # multipliers must be < 2**30
@@ -123,19 +124,22 @@ def requantize(acc: np.ndarray | int, multiplier: np.ndarray | int,
     a = np.asarray(acc)
     if a.dtype.kind not in "iu":
         raise TypeError(f"requantize needs an integer accumulator, got {a.dtype}")
-    a = a.astype(np.int64, copy=False)
     m = along(np.asarray(multiplier, np.int64), a.ndim, axis)
     s = along(np.asarray(shift, np.int64), a.ndim, axis)
     _check(m, s)
+    lo, hi = clamp_bounds(dtype, clamp_min, clamp_max)
     amax = max(int(a.max()), -int(a.min())) if a.size else 0  # no abs(-2**63) wrap
     if amax >= ACC_LIMIT:
         raise OverflowError(f"accumulator magnitude {amax} exceeds 2**47")
-    if amax < _DIRECT:
-        y = rounding_rshift(a * m, 31 - s, mode)
+    if amax < _DIRECT:  # |acc * multiplier| < 2**63, and < 2**62 for int32 acc
+        y = np.multiply(a, m, dtype=np.int64)
+        y = rounding_rshift_fast(y, 31 - s, mode) if amax <= 2**31 else \
+            rounding_rshift(y, 31 - s, mode)
     else:
-        y = _wide_product_rshift(a, m, 31 - s, mode)
-    y = np.clip(y, -(2**40), 2**40) + along(np.asarray(zero_point, np.int64), a.ndim, axis)
-    return saturate(y, dtype, clamp_min, clamp_max)
+        y = _wide_product_rshift(a.astype(np.int64), m, 31 - s, mode)
+    # |y| < 2**62 and |zero_point| < 2**32: the sum cannot overflow
+    y = y + along(np.asarray(zero_point, np.int64), a.ndim, axis)
+    return np.clip(y, lo, hi, out=y).astype(storage_dtype(dtype))
 
 
 def _wide_product_rshift(a: np.ndarray, m: np.ndarray, t: np.ndarray,

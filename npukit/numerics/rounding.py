@@ -134,6 +134,34 @@ def rounding_rshift(acc: np.ndarray | int, shift: np.ndarray | int,
     return out
 
 
+def rounding_rshift_fast(x: np.ndarray, shift: np.ndarray | int,
+                         mode: RoundingMode) -> np.ndarray:
+    """``rounding_rshift`` for the requantization domain: ``|x| < 2**62`` (int64)
+    and ``1 <= shift <= 62``, unchecked.
+
+    Adds a mode-dependent offset, then floor-shifts once (four array passes
+    instead of a dozen).  With ``h = 2**(shift-1)`` and ``r`` the remainder:
+    HALF_UP adds ``h``; HALF_AWAY_FROM_ZERO adds ``h - 1`` for negatives (a
+    negative tie, ``r = h``, then stays at the floor); HALF_TO_EVEN adds ``h - 1``
+    plus the floor's low bit (a tie moves up only from an odd floor); TRUNCATE
+    adds ``2**shift - 1`` for negatives.  The offset is below ``2**62``, so the
+    sum cannot overflow.
+    """
+    s = np.asarray(shift, dtype=np.int64)
+    half = np.int64(1) << (s - 1)
+    if mode is RoundingMode.FLOOR:
+        return x >> s
+    if mode is RoundingMode.HALF_UP:
+        return (x + half) >> s
+    if mode is RoundingMode.HALF_AWAY_FROM_ZERO:
+        return (x + (half - (x < 0))) >> s
+    if mode is RoundingMode.HALF_TO_EVEN:
+        return (x + (half - 1) + ((x >> s) & 1)) >> s
+    if mode is RoundingMode.TRUNCATE:
+        return (x + np.where(x < 0, (np.int64(1) << s) - 1, 0)) >> s
+    raise AssertionError(mode)  # pragma: no cover - the enum is closed
+
+
 def round_div_ref(num: int, den: int, mode: RoundingMode) -> int:
     """Reference: ``num / den`` rounded with ``mode``, in Python integers.
 

@@ -11,6 +11,7 @@ from npukit.numerics.rounding import (
     round_div_ref,
     round_float,
     rounding_rshift,
+    rounding_rshift_fast,
 )
 
 from ._hyp import EXACT
@@ -74,6 +75,27 @@ def test_rounding_rshift_equals_reference(acc: int, shift: int, mode: RoundingMo
     got = rounding_rshift(np.int64(acc), shift, mode)
     assert got.dtype == np.int64
     assert int(got) == round_div_ref(acc, 2**shift, mode)
+
+
+@EXACT
+@given(st.lists(st.integers(-(2**62) + 1, 2**62 - 1), min_size=1, max_size=20),
+       st.integers(1, 62), st.sampled_from(MODES))
+def test_rounding_rshift_fast_equals_reference(accs: list[int], shift: int,
+                                               mode: RoundingMode) -> None:
+    x = np.array(accs, np.int64)
+    assert rounding_rshift_fast(x, shift, mode).tolist() == [
+        round_div_ref(a, 2**shift, mode) for a in accs]
+
+
+@EXACT
+@given(st.integers(1, 61), st.integers(-(2**20), 2**20), st.sampled_from(MODES))
+def test_rounding_rshift_fast_ties(shift: int, j: int, mode: RoundingMode) -> None:
+    acc = (2 * j + 1) << (shift - 1)
+    if not -(2**62) < acc < 2**62:
+        return
+    x = np.array([acc, -acc, acc + 1, acc - 1], np.int64)
+    assert rounding_rshift_fast(x, np.array([shift] * 4), mode).tolist() == [
+        round_div_ref(int(v), 2**shift, mode) for v in x]
 
 
 @EXACT
