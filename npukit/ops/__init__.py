@@ -5,6 +5,7 @@ Each module registers its op classes with ``@register`` on import.
 
 from npukit.ops import (  # noqa: F401  (imported for registration)
     activation,
+    activation_int,
     conv,
     conv_int,
     conv_transpose,

@@ -53,7 +53,7 @@ class Op:
     def lower_int(self, node: Node, g: Graph, ctx: "LowerContext") -> OpRecord | str:
         """The integer record for ``node`` (its values carry QuantParams), or a
         user-facing reason why it must run in float."""
-        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        low = _LOWERINGS.get(lowering_key(self.op_type, self.domain))
         if low is None:
             return f"{self.op_type} has no integer kernel in npukit yet"
         return low.fn(node, g, ctx)
@@ -63,13 +63,13 @@ class Op:
         """How the quantizer picks output params: ``observe`` (own calibrated range),
         ``same_as_input`` (data movement / max: shares input 0's params, so the
         integer kernel moves codes), ``none`` (integer-valued outputs)."""
-        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        low = _LOWERINGS.get(lowering_key(self.op_type, self.domain))
         return low.quant_rule if low else "observe"
 
     def weight_axes(self, node: Node) -> dict[int, int]:
         """Input index → output-channel axis of each weight input (per-channel
         symmetric quantization); empty for ops without weights."""
-        low = _LOWERINGS.get(self.op_type) if not self.domain else None
+        low = _LOWERINGS.get(lowering_key(self.op_type, self.domain))
         return low.weight_axes(node) if low and low.weight_axes else {}
 
 
@@ -86,6 +86,12 @@ class Lowering:
 
 
 _LOWERINGS: dict[str, Lowering] = {}
+
+
+def lowering_key(op_type: str, domain: str = "") -> str:
+    """Registry key of an op's lowering: ``op_type``, or ``domain::op_type`` outside
+    the default domain (``npukit::Swish``)."""
+    return f"{domain}::{op_type}" if domain not in ("", "ai.onnx") else op_type
 
 
 def lowering(op_type: str, *, quant_rule: str = "observe",
