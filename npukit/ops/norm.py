@@ -1,5 +1,5 @@
 """Normalisations: BatchNormalization, InstanceNormalization, LayerNormalization,
-GroupNormalization, LRN, MeanVarianceNormalization (float kernels).
+RMSNormalization, GroupNormalization, LRN, MeanVarianceNormalization (float kernels).
 
 Statistics are population mean / variance.  float16 inputs are normalised in
 float32 (``stash_type`` = 1, ONNX's default for Layer/GroupNormalization) and
@@ -127,6 +127,26 @@ class LayerNormalization(_Norm):
         if bias is not None:
             y = y + bias
         return [y.astype(x.dtype, copy=False), mean, inv][:max(len(node.outputs), 1)]
+
+
+@register
+class RMSNormalization(_Norm):
+    """``x / √(mean(x²) + eps) · scale`` over axes ``[axis, rank)``, in ``stash_type``."""
+
+    op_type = "RMSNormalization"
+    versions = (23,)
+
+    def infer(self, node: Node, ins: Sequence[TensorType | None],
+              consts: Sequence[np.ndarray | None]) -> list[TensorType]:
+        return [_same(ins)]
+
+    def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
+        x, scale = inputs[0], inputs[1]
+        axes = tuple(range(norm_axis(int(node.attr("axis", -1)), x.ndim), x.ndim))
+        xs = x.astype(_STASH.get(int(node.attr("stash_type", 1)), np.float32), copy=False)
+        eps = np.asarray(node.attr("epsilon", 1e-5), xs.dtype)
+        y = xs / np.sqrt(np.mean(xs * xs, axis=axes, keepdims=True) + eps)
+        return [(y.astype(x.dtype, copy=False) * scale).astype(x.dtype, copy=False)]
 
 
 @register

@@ -69,6 +69,16 @@ def test_layernorm_dtypes(rng, dtype):
     assert g.values[g.outputs[1]].dtype == "float32"  # Mean has the stash type
 
 
+@pytest.mark.parametrize("axis", [-1, -2, 1, 0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_rmsnorm_opset23(rng, axis, dtype):
+    x = (rng.standard_normal((2, 3, 4)) * 2 + 1).astype(dtype)
+    s = rng.standard_normal(x.shape[axis % 3:]).astype(dtype)
+    tol = 2e-3 if dtype == np.float16 else 1e-5
+    check("RMSNormalization", [("x", x), ("s", s)], consts=("s",), opset=23, axis=axis,
+          epsilon=1e-3, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("groups,c", [(1, 4), (2, 4), (4, 4), (3, 6)])
 def test_groupnorm(rng, groups, c):
     x = (rng.standard_normal((2, c, 3, 5)) * 2).astype(np.float32)
