@@ -18,6 +18,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     logic,
     norm,
     pool,
+    pool_int,
     qdq,
     reduce,
     resize,
