@@ -15,7 +15,8 @@ backbone, a classifier head, a transformer projection) it times, as medians:
   ceiling (not exact in general);
 
 and checks that the fast result equals the int32 one.  ``speedup`` is
-``int32_ms / fast_ms``.  Writes benchmarks/results/int_gemm.json.
+``int32_ms / fast_ms``.  It also times ``requantize`` per rounding mode on a
+million per-channel outputs.  Writes benchmarks/results/int_gemm.json.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from npukit.numerics import int_matmul
+from npukit.numerics import RoundingMode, int_matmul, quantize_multiplier, requantize
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -89,6 +90,25 @@ def _measure(case: tuple, repeat: int) -> dict[str, object]:
     return row
 
 
+def _requant_rows(repeat: int) -> list[dict[str, object]]:
+    """Requantization after the GEMM: ms per million int32 outputs, per channel,
+    beside a float64 ``rint(acc * m)`` (fast but not exact: the speed peer)."""
+    rng = np.random.default_rng(0)
+    acc = rng.integers(-(2**20), 2**20, (1, 64, 128, 128)).astype(np.int32)
+    real = rng.uniform(1e-4, 1e-2, 64)
+    mult, shift = quantize_multiplier(real)
+    real_b = real.reshape(1, 64, 1, 1)
+    float_ms = _median_ms(lambda: np.clip(np.rint(acc * real_b) - 3, -128, 127)
+                          .astype(np.int8), repeat)
+    rows = []
+    for mode in RoundingMode:
+        ms = _median_ms(lambda m=mode: requantize(acc, mult, shift, -3, "int8", m, axis=1),
+                        repeat)
+        rows.append({"mode": mode.value, "outputs": int(acc.size), "requantize_ms": ms,
+                     "float64_rint_ms": float_ms})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -97,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     cases = CASES[:3] if args.quick else CASES
     repeat = 3 if args.quick else args.repeat
     rows = [_measure(c, repeat) for c in cases]
+    requant = _requant_rows(repeat)
+    for r in requant:
+        print(f"requantize {r['mode']:<20} {r['requantize_ms']:>7.2f} ms / 1M outputs "
+              f"(float64 rint {r['float64_rint_ms']:.2f} ms)")
     for r in rows:
         print(f"{r['case']:<34} fast {r['fast_ms']:>9.2f} ms  int32 {r['int32_ms']:>9.2f} ms  "
               f"x{r['speedup']:<6} float32 {r['float32_ms']:>8.2f} ms")
@@ -111,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "repeat": repeat,
         "rows": rows,
+        "requantize": requant,
     }
     RESULTS.mkdir(exist_ok=True)
     if not args.quick:
