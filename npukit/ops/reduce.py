@@ -59,8 +59,9 @@ class _Reduce(Op):
         x = inputs[0]
         axes = self.axes(node, inputs[1] if len(inputs) > 1 else None, x.ndim)
         keep = bool(node.attr("keepdims", 1))
+        xw = x.astype(np.float32) if x.dtype == np.float16 else x  # accumulate f16 in f32
         with np.errstate(all="ignore"):
-            y = self.post(self.combine(self.pre(x), axes, keep, x.dtype), x.dtype)
+            y = self.post(self.combine(self.pre(xw), axes, keep, xw.dtype), xw.dtype)
         return [np.asarray(y).astype(x.dtype, copy=False)]
 
     def pre(self, x: np.ndarray) -> np.ndarray:

@@ -23,8 +23,10 @@ class _AxisOp(Unary):
         return norm_axis(int(node.attr("axis", -1)), x.ndim)
 
     def run(self, node: Node, inputs: Sequence[Any]) -> list[np.ndarray]:
-        with np.errstate(all="ignore"):
-            return super().run(node, inputs)
+        x = inputs[0]
+        with np.errstate(all="ignore"):  # float16 is computed in float32, then cast back
+            y = self.fn(node, x.astype(np.float32) if x.dtype == np.float16 else x)
+        return [np.asarray(y).astype(x.dtype, copy=False)]
 
 
 @register

@@ -114,3 +114,9 @@ def test_opset13_axes_attribute_is_upgraded(rng, op, axes):
     attrs = {} if axes is None else {"axes": axes}
     check(op, [("x", _x(rng, op))], opset=11 if op == "ReduceSum" else 13, keepdims=0,
           rtol=1e-5, atol=1e-5, **attrs)
+
+
+@pytest.mark.parametrize("op", ["ReduceMean", "ReduceL2"])
+def test_reduce_float16_accumulates_wide(rng, op):
+    x = (200 + rng.random((2, 4096))).astype(np.float16)  # the sums overflow float16
+    _run(op, x, [1], 0, rtol=1e-3, atol=1e-3)
