@@ -224,6 +224,3 @@ class Mean(_Variadic):
         total = functools.reduce(np.add, xs)
         return total / np.asarray(len(xs), total.dtype)
 
-
-__all__ = ["Abs", "Add", "Ceil", "Cos", "Exp", "Floor", "Log", "Mul", "Neg", "Reciprocal",
-           "Round", "Sign", "Sin", "Sqrt", "Sub", "int_div"]

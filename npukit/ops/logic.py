@@ -63,5 +63,3 @@ class Where(Op):
         c, x, y = inputs
         return [np.where(c.astype(bool, copy=False), x, y).astype(x.dtype, copy=False)]
 
-
-__all__ = ["And", "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Or", "Xor"]
