@@ -138,8 +138,8 @@ def requantize(acc: np.ndarray | int, multiplier: np.ndarray | int,
     else:
         y = _wide_product_rshift(a.astype(np.int64), m, 31 - s, mode)
     # |y| < 2**62 and |zero_point| < 2**32: the sum cannot overflow
-    y = y + along(np.asarray(zero_point, np.int64), a.ndim, axis)
-    return np.clip(y, lo, hi, out=y).astype(storage_dtype(dtype))
+    y = np.asarray(y + along(np.asarray(zero_point, np.int64), a.ndim, axis))
+    return np.clip(y, lo, hi).astype(storage_dtype(dtype))
 
 
 def _wide_product_rshift(a: np.ndarray, m: np.ndarray, t: np.ndarray,

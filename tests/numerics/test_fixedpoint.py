@@ -125,6 +125,15 @@ def test_requantize_per_channel_axis() -> None:
             assert got[:, c, :].ravel().tolist() == col
 
 
+def test_requantize_scalars_and_empty() -> None:
+    for fn in (requantize, requantize_ref):
+        assert int(fn(5, 2**30, 0, 0, "int8", R.HALF_UP)) == 3
+        assert int(fn(np.int32(-5), 2**30, 0, 1, "int8", R.HALF_UP)) == -1
+        assert fn(np.zeros((0, 3), np.int32), [2**30] * 3, [0] * 3, 0, "int8", R.HALF_UP,
+                  axis=1).shape == (0, 3)
+    assert int(requantize(np.int64(2**33), 2**30, -1, 0, "int32", R.HALF_UP)) == 2**31 - 1
+
+
 def test_requantize_checks_its_inputs() -> None:
     with pytest.raises(ValueError):
         requantize(np.int32(1), 2**31, 0, 0, "int8", R.FLOOR)
