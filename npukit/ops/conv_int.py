@@ -14,7 +14,7 @@ import numpy as np
 from npukit.ir import Graph, Node
 from npukit.numerics.fixedpoint import requantize, requantize_ref
 from npukit.numerics.gemm import int_matmul
-from npukit.ops.conv import conv_geometry, windows
+from npukit.ops.conv import conv_geometry, depthwise_taps, windows
 from npukit.ops.qlower import (
     bias_int32,
     channel_scales,
@@ -83,10 +83,8 @@ class ConvKernel(IntKernel):
         nsp = len(kernel)
         out_sp = win.shape[2:2 + nsp]
         if group == cin and cg == 1 and m == cin:
-            acc = np.zeros(win.shape[:2 + nsp], np.int32)
-            for tap in np.ndindex(*kernel):
-                wt = w[(slice(None), 0) + tap].astype(np.int32).reshape((1, -1) + (1,) * nsp)
-                acc += (win[(Ellipsis,) + tap].astype(np.int32) - a["in_zp"]) * wt
+            acc = depthwise_taps(x, w, a["strides"], a["dilations"], np.dtype(np.int32),
+                                 a["in_zp"])
             return [_finish(rec, acc, ref=False)]
         order = (0, 1) + tuple(range(2 + nsp, 2 + 2 * nsp)) + tuple(range(2, 2 + nsp))
         cols = win.transpose(order).reshape(n, group, cg * int(np.prod(kernel)), -1)
