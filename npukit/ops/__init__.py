@@ -3,7 +3,12 @@
 Each module registers its op classes with ``@register`` on import.
 """
 
-from npukit.ops import (  # noqa: F401  (imported for registration)
+from npukit.ops import (  # noqa: F401  (imported for registration
+    activation_int,
+    elementwise_int,
+    movement_int,
+    pool_int,
+)
     activation,
     activation_int,
     conv,
@@ -12,7 +17,6 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     elementwise,
     elementwise_int,
     fused,
-    gather,
     gemm,
     gemm_int,
     generators,
