@@ -3,12 +3,7 @@
 Each module registers its op classes with ``@register`` on import.
 """
 
-from npukit.ops import (  # noqa: F401  (imported for registration
-    activation_int,
-    elementwise_int,
-    movement_int,
-    pool_int,
-)
+from npukit.ops import (  # noqa: F401  (imported for registration)
     activation,
     activation_int,
     conv,
@@ -17,6 +12,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration
     elementwise,
     elementwise_int,
     fused,
+    gather,
     gemm,
     gemm_int,
     generators,
