@@ -43,18 +43,28 @@ def _fold_target(g: Graph, bn: Node, op_types: tuple[str, ...]) -> Node | None:
     return p
 
 
-def _refold(g: Graph, p: Node, bn: Node, w: np.ndarray, c: np.ndarray,
-            attrs: dict | None = None) -> Patch:
-    """Replace ``p`` and ``bn`` by ``p`` with weights ``w`` and bias ``c``, writing BN's output."""
+def refold(g: Graph, p: Node, bn: Node, w: np.ndarray, c: np.ndarray,
+           attrs: dict | None = None) -> Patch:
+    """Replace ``p`` and its reader ``bn`` by ``p`` with weights ``w`` and bias ``c``,
+    writing ``bn``'s output.  Constants only ``p`` reads keep their names."""
     taken: set[str] = set()
-    wn, cn = fresh(g, f"{p.inputs[1]}_bn", taken), fresh(g, f"{p.name}_bias_bn", taken)
+    old_b = p.inputs[2] if len(p.inputs) > 2 else ""
+    wn = _own_const(g, p, p.inputs[1]) or fresh(g, f"{p.inputs[1]}_folded", taken)
+    cn = _own_const(g, p, old_b) or fresh(g, f"{p.name}_bias", taken)
     dt = g.const(p.inputs[1]).dtype  # type: ignore[union-attr]
     node = Node(p.name, p.op_type, [p.inputs[0], wn, cn], [bn.outputs[0]],
                 dict(p.attrs if attrs is None else attrs), p.domain)
     return Patch(remove=[p, bn], add=[node], consts={wn: w.astype(dt), cn: c.astype(dt)})
 
 
-def _bias(g: Graph, p: Node, n: int) -> np.ndarray:
+def _own_const(g: Graph, p: Node, name: str) -> str | None:
+    """``name`` if it is a constant read by ``p`` alone (so it can be rewritten in place)."""
+    if not name or g.const(name) is None or name in g.outputs:
+        return None
+    return name if all(n is p for n in g.consumers(name)) else None
+
+
+def bias_of(g: Graph, p: Node, n: int) -> np.ndarray:
     b = const_input(g, p, 2)
     return np.zeros(n) if b is None else np.asarray(b, np.float64)
 
@@ -71,7 +81,7 @@ class FoldConvBnRule:
         s, t = st
         w = np.asarray(g.const(p.inputs[1]), np.float64)
         w = w * s.reshape((-1,) + (1,) * (w.ndim - 1))
-        return _refold(g, p, node, w, _bias(g, p, len(s)) * s + t)
+        return refold(g, p, node, w, bias_of(g, p, len(s)) * s + t)
 
 
 @dataclass
@@ -88,7 +98,7 @@ class FoldConvTransposeBn:
         s, t = st
         w = np.asarray(g.const(p.inputs[1]), np.float64)
         w = w * s.reshape((1, -1) + (1,) * (w.ndim - 2))
-        return _refold(g, p, node, w, _bias(g, p, len(s)) * s + t)
+        return refold(g, p, node, w, bias_of(g, p, len(s)) * s + t)
 
 
 @dataclass
@@ -105,8 +115,8 @@ class FoldGemmBn:
         s, t = st
         b = np.asarray(g.const(p.inputs[1]), np.float64)
         b = b * (s[:, None] if int(p.attr("transB", 0)) else s[None, :])
-        c = _bias(g, p, len(s)) * float(p.attr("beta", 1.0)) * s + t
-        return _refold(g, p, node, b, c, {**p.attrs, "beta": 1.0})
+        c = bias_of(g, p, len(s)) * float(p.attr("beta", 1.0)) * s + t
+        return refold(g, p, node, b, c, {**p.attrs, "beta": 1.0})
 
 
 @dataclass

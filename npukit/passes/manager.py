@@ -18,6 +18,7 @@ from npukit.passes.base import Pass
 from npukit.passes.cancel_transpose_reshape import CancelTransposeReshape
 from npukit.passes.eliminate_dead_nodes import EliminateDeadNodes
 from npukit.passes.eliminate_identity import EliminateIdentity
+from npukit.passes.fold_affine import FoldAffine
 from npukit.passes.fold_constants import FoldConstants
 from npukit.passes.fold_conv_bn import FoldConvBn
 from npukit.passes.fold_pad import FoldPad
@@ -33,6 +34,7 @@ PASSES: dict[str, Callable[[], Pass]] = {
     "fold_constants": FoldConstants,
     "eliminate_dead_nodes": EliminateDeadNodes,
     "fold_conv_bn": FoldConvBn,
+    "fold_affine": FoldAffine,
     "fuse_matmul_add": FuseMatmulAdd,
     "cancel_transpose_reshape": CancelTransposeReshape,
     "fold_pad": FoldPad,
@@ -44,7 +46,7 @@ PASSES: dict[str, Callable[[], Pass]] = {
 
 _CLEANUP = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes")
 _O2 = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes", "fold_conv_bn",
-       "fuse_matmul_add", "cancel_transpose_reshape", "fold_pad") + _CLEANUP
+       "fold_affine", "fuse_matmul_add", "cancel_transpose_reshape", "fold_pad") + _CLEANUP
 
 PIPELINES: dict[str, tuple[str, ...]] = {
     "O0": (),

@@ -26,9 +26,9 @@ def test_conv_bn_golden():
       output out
     }''', '''graph g opset 21 {
       input x: f32[1,3,6,6]
-      const conv_bias_bn: f32[4] = [-1.9549761, 1.1530821, -1.16483, -2.609936]
-      const w_bn: f32[4,3,3,3] = <e28e1401dd91>
-      node conv = Conv(x, w_bn, conv_bias_bn) -> (out: f32[1,4,6,6]) {pads=[1, 1, 1, 1]}
+      const b: f32[4] = [-1.9549761, 1.1530821, -1.16483, -2.609936]
+      const w: f32[4,3,3,3] = <e28e1401dd91>
+      node conv = Conv(x, w, b) -> (out: f32[1,4,6,6]) {pads=[1, 1, 1, 1]}
       output out
     }''')
 
@@ -78,6 +78,21 @@ def test_standalone_bn_becomes_mul_add():
       node bn = Add(bn_scaled, bn_shift) -> (out: f32[2,4,3,3])
       output out
     }''')
+
+
+def test_shared_weights_get_a_new_name():
+    g0, g1, _ = run_pass(P(), '''graph g opset 21 {
+      input x: f32[1,3,4,4]
+      const w: f32[4,3,1,1] = randn''' + BN_CONSTS + '''
+      node c1 = Conv(x, w) -> (y1: f32[1,4,4,4])
+      node b1 = BatchNormalization(y1, scale, bias, mean, var) -> (o1: f32[1,4,4,4])
+      node c2 = Conv(x, w) -> (o2: f32[1,4,4,4])
+      output o1
+      output o2
+    }''')
+    assert g1.node("c1").inputs == ["x", "w_folded", "c1_bias"]
+    assert g1.node("c2").inputs == ["x", "w"]
+    assert_same_numerics(g0, g1)
 
 
 def test_no_fold_when_conv_is_shared_fused_or_bn_is_dynamic_or_training():
