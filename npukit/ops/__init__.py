@@ -24,6 +24,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     qdq,
     reduce,
     resize,
+    resize_int,
     rnn,
     shape_ops,
     softmax,
