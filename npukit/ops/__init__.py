@@ -19,6 +19,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     logic,
     movement_int,
     norm,
+    norm_int,
     pool,
     pool_int,
     qdq,
@@ -28,6 +29,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     rnn,
     shape_ops,
     softmax,
+    softmax_int,
     space,
     tensor,
 )
