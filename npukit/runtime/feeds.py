@@ -101,6 +101,6 @@ def to_arrays(feeds: Mapping[str, Any]) -> dict[str, np.ndarray]:
             out[name] = v if isinstance(v, np.ndarray) else np.asarray(v)
         except (TypeError, ValueError) as e:
             raise InputError(f"input {name!r} is not an array: {e}") from None
-        if out[name].dtype == object:
+        if out[name].dtype.kind not in "biuf":
             raise InputError(f"input {name!r} is not a numeric array")
     return out
