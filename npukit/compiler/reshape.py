@@ -29,7 +29,7 @@ def graph_shapes(g: Graph) -> dict[str, list[int]]:
         v = g.values[n]
         if not v.is_static:
             raise ShapeError(f"input {n!r} of model {g.name!r} has a dynamic shape {v.shape}",
-                             hint="give static shapes (shapes=[{...}] / --shapes)")
+                             hint="give static shapes: shapes=[{...}], or --input-shape / --shapes")
         out[n] = [int(d) for d in v.shape]  # type: ignore[union-attr]
     return out
 
