@@ -1,8 +1,11 @@
 """fuse_activation: an activation after Conv / Gemm / MatMul becomes the producer's attribute."""
 
 import numpy as np
+import pytest
 
-from npukit.ir import parse_graph
+from npukit.errors import UnsupportedOpError
+from npukit.ir import Node, parse_graph
+from npukit.ops.fused import apply_activation
 from npukit.passes.fuse_activation import FuseActivation
 from npukit.sim import FloatExecutor
 
@@ -116,3 +119,10 @@ def test_no_fusion_of_dynamic_clip_bounds_or_other_producers():
       output d
     }''')
     assert_unchanged(P(), g)
+
+
+def test_unknown_fused_activation_is_a_clear_error():
+
+    node = Node("c", "Conv", ["x", "w"], ["y"], {"activation": "Mish"})
+    with pytest.raises(UnsupportedOpError, match="unknown fused activation 'Mish'"):
+        apply_activation(node, np.zeros(3, np.float32))
