@@ -8,7 +8,9 @@ instruments: dump the IR and time each pass).
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from npukit.errors import NpukitError, PassError
@@ -78,16 +80,19 @@ class PassManager:
     After every pass the manager runs ``Graph.verify`` with op inference
     against the declared types (a correct rewrite never changes the type of a
     value it keeps), re-infers the types of new values and verifies again; a
-    failure raises :class:`PassError` naming the pass.  With
-    ``dump`` each record keeps the text form of the graph after its pass.
+    failure raises :class:`PassError` naming the pass.  With ``dump`` each
+    record keeps the text form of the graph after its pass; with ``dump_dir``
+    the text forms are also written there as ``00_input.txt``,
+    ``01_<pass>.txt`` … (stable order, so two runs diff cleanly).
     """
 
     def __init__(self, passes: Sequence[Pass], *, name: str = "custom", verify: bool = True,
-                 dump: bool = False) -> None:
+                 dump: bool = False, dump_dir: str | os.PathLike | None = None) -> None:
         self.passes = list(passes)
         self.name = name
         self.verify = verify
         self.dump = dump
+        self.dump_dir = None if dump_dir is None else Path(dump_dir)
 
     def run(self, graph: Graph) -> OptimizeReport:
         infer_graph(graph)
@@ -95,8 +100,10 @@ class PassManager:
             graph.verify(infer_node)
         report = OptimizeReport(graph.name, self.name, nodes_before=len(graph),
                                 ops_before=graph.op_histogram())
-        for p in self.passes:
+        self._write(0, "input", graph)
+        for k, p in enumerate(self.passes, 1):
             report.passes.append(self._run_one(p, graph))
+            self._write(k, p.name, graph, report.passes[-1].dump)
         report.nodes_after = len(graph)
         report.ops_after = graph.op_histogram()
         return report
@@ -116,6 +123,11 @@ class PassManager:
         return PassRecord(p.name, [Change.of(f) for f in fired], seconds, before, len(graph),
                           print_graph(graph) if self.dump else None)
 
+    def _write(self, k: int, name: str, graph: Graph, text: str | None = None) -> None:
+        if self.dump_dir is not None:
+            self.dump_dir.mkdir(parents=True, exist_ok=True)
+            (self.dump_dir / f"{k:02d}_{name}.txt").write_text(text or print_graph(graph))
+
     def _check(self, name: str, graph: Graph) -> None:
         try:
             if self.verify:  # declared types first: a correct pass never changes a value's type
@@ -130,8 +142,8 @@ class PassManager:
 
 
 def optimize(graph: Graph, level: str = "O2", *, disable: Iterable[str] = (),
-             passes: Sequence[Pass] | None = None, verify: bool = True,
-             dump: bool = False) -> tuple[Graph, OptimizeReport]:
+             passes: Sequence[Pass] | None = None, verify: bool = True, dump: bool = False,
+             dump_dir: str | os.PathLike | None = None) -> tuple[Graph, OptimizeReport]:
     """Optimise a copy of ``graph`` with pipeline ``level``; return it and the report.
 
     ``passes`` replaces the named pipeline with an explicit list (``level``
@@ -139,5 +151,5 @@ def optimize(graph: Graph, level: str = "O2", *, disable: Iterable[str] = (),
     """
     g = graph.copy()
     chosen = list(passes) if passes is not None else pipeline(level, disable=disable)
-    report = PassManager(chosen, name=level, verify=verify, dump=dump).run(g)
+    report = PassManager(chosen, name=level, verify=verify, dump=dump, dump_dir=dump_dir).run(g)
     return g, report

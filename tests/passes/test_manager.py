@@ -139,3 +139,13 @@ def test_explicit_pass_list_and_timing():
     g, report = optimize(parse_graph(SMALL), passes=pipeline("O1"), level="mine")
     assert report.pipeline == "mine" and all(p.seconds >= 0 for p in report.passes)
     assert report.changes == [] and len(g) == 2
+
+
+def test_dump_dir_gets_one_text_form_per_pass(tmp_path):
+    g, report = optimize(parse_graph(MODEL), level="O1", dump_dir=tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["00_input.txt", "01_eliminate_identity.txt", "02_fold_constants.txt",
+                     "03_eliminate_dead_nodes.txt"]
+    assert (tmp_path / "03_eliminate_dead_nodes.txt").read_text() == print_graph(g)
+    assert parse_graph((tmp_path / "00_input.txt").read_text(),
+                       tensors=parse_graph(MODEL).constants()).name == "m"
