@@ -23,6 +23,7 @@ from npukit.compiler.memory_plan import MemoryPlan, plan_memory
 from npukit.compiler.reshape import check_shapes, graph_shapes, reshaped, shape_key
 from npukit.compiler.signature import io_signature
 from npukit.compiler.weights import pack_weights
+from npukit.errors import ShapeError
 from npukit.ir import Graph
 from npukit.npk import NpkExistsError, write_npk
 from npukit.partition import Placement, place
@@ -81,21 +82,15 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
                              "to overwrite it")
     t = load_target(target)
     g: Graph = qmodel.graph
-    cpu, npu = list(cpu), list(npu)
     keep = {d.node: f"{d.reason}: kept in float by the quantizer"
             for d in getattr(qmodel, "decisions", []) if d.precision == "float"}
-    wanted = list(shapes) if shapes else [graph_shapes(g)]
-    for s in wanted:
-        check_shapes(g, s)
-    keys = [shape_key(s, g.inputs) for s in wanted]
-    if len(set(keys)) != len(keys):
-        raise _dup_error(keys)
+    keys, wanted = _shape_list(g, shapes)
     own = shape_key(graph_shapes(g), g.inputs) if all(
         g.values[n].is_static for n in g.inputs) else None
     products = {}
     for k, s in zip(keys, wanted):
         gs = g if k == own else reshaped(g, s)
-        pl = place(gs, t, cpu=cpu, npu=npu, keep_float=keep)
+        pl = place(gs, t, cpu=list(cpu), npu=list(npu), keep_float=keep)
         products[k] = (gs, pl)
         if on_placement is not None and k == keys[0]:
             on_placement(pl)
@@ -106,10 +101,16 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
                          dest.stat().st_size, time.perf_counter() - t0)
 
 
-def _dup_error(keys: list[str]) -> Exception:
-    from npukit.errors import ShapeError
-    dup = next(k for k in keys if keys.count(k) > 1)
-    return ShapeError(f"shape {dup!r} is listed twice", hint="list each shape once")
+def _shape_list(g: Graph, shapes: Sequence[Shapes] | None) -> tuple[list[str], list[Shapes]]:
+    """Checked shape dicts (the graph's own when None) and their keys."""
+    wanted = list(shapes) if shapes else [graph_shapes(g)]
+    for s in wanted:
+        check_shapes(g, s)
+    keys = [shape_key(s, g.inputs) for s in wanted]
+    dup = next((k for k in keys if keys.count(k) > 1), None)
+    if dup is not None:
+        raise ShapeError(f"shape {dup!r} is listed twice", hint="list each shape once")
+    return keys, wanted
 
 
 def _assemble(t: TargetProfile, g: Graph, keys: list[str],
