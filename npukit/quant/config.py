@@ -29,6 +29,16 @@ class QuantConfig:
     symmetric_activations: bool = False
     rounding: str = "half_away_from_zero"
     overrides: Mapping[str, str] = field(default_factory=dict)
+    #: cross-layer equalisation of the float graph before calibration
+    #: (quant/algorithms/cle.py; exact chains only: no activation or Relu between)
+    cle: bool = False
+    #: empirical bias correction on ``bias_correction_samples`` calibration samples
+    #: (quant/algorithms/bias_correction.py)
+    bias_correction: bool = False
+    bias_correction_samples: int = 16
+    #: per-layer search of each activation's clip range by the error it causes in the
+    #: consuming layers' outputs (quant/algorithms/range_search.py); 0 = off
+    range_search_samples: int = 0
 
     def __post_init__(self) -> None:
         if self.activations not in ACTIVATION_DTYPES:
@@ -39,6 +49,9 @@ class QuantConfig:
                               f"{list(WEIGHT_DTYPES)}")
         if self.weight_algo not in ("minmax", "mse"):
             raise NpukitError(f"weight algorithm {self.weight_algo!r} is not minmax or mse")
+        if self.bias_correction_samples < 1 or self.range_search_samples < 0:
+            raise NpukitError("bias_correction_samples must be >= 1 and "
+                              "range_search_samples >= 0")
         for key, p in self.overrides.items():
             if p not in PRECISIONS:
                 raise NpukitError(f"override for {key!r} asks for {p!r}; precisions are "

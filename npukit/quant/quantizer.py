@@ -9,7 +9,8 @@ lowered integer program that the simulator runs bit-exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -17,8 +18,10 @@ from npukit.ir import Graph
 from npukit.ops import LowerContext
 from npukit.passes import optimize
 from npukit.program import Program
+from npukit.quant.algorithms.bias_correction import BiasReport, correct_bias
+from npukit.quant.algorithms.cle import CleReport, equalize
 from npukit.quant.assign import Decision, assign_params
-from npukit.quant.calib_data import CalibConfig
+from npukit.quant.calib_data import CalibConfig, CalibrationSource
 from npukit.quant.calibrator import CalibrationResult, calibrate
 from npukit.quant.config import QuantConfig
 from npukit.sim.lower import lower
@@ -36,6 +39,11 @@ class QuantizedModel:
     decisions: list[Decision]
     calibration: CalibrationResult | None = None
     _program: Program | None = field(default=None, repr=False)
+    #: what the PTQ algorithms did (None when an algorithm was off)
+    cle: CleReport | None = None
+    bias: BiasReport | None = None
+    #: the calibration feeds kept for the algorithms that re-run the model
+    feeds: list[Mapping[str, np.ndarray]] = field(default_factory=list, repr=False)
 
     @property
     def program(self) -> Program:
@@ -66,9 +74,50 @@ def quantize(graph: Graph, calib: Any, config: QuantConfig | None = None, *,
     """Quantize ``graph`` with calibration data ``calib`` (a path, arrays, feeds …)."""
     config = config or QuantConfig()
     g = graph.copy() if optimized else optimize(graph, level=QUANT_LEVEL)[0]
-    result = calibrate(g, calib, observer=config.algo, config=calib_config,
-                       show_progress=show_progress)
-    qg = g.copy()
+    cle = equalize(g) if config.cle else None
+    kept: list[Mapping[str, np.ndarray]] = []
+    need = max(config.bias_correction_samples if config.bias_correction else 0,
+               config.range_search_samples)
+    result = calibrate(g, _Tee(_source(calib, g, calib_config), kept, need),
+                       observer=config.algo, show_progress=show_progress)
+    return build(g, result, config, kept, cle=cle)
+
+
+def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
+          feeds: list[Mapping[str, np.ndarray]] | None = None, *,
+          cle: CleReport | None = None) -> QuantizedModel:
+    """Params from calibration ``result`` under ``config``, then the algorithms that
+    need the quantized model (bias correction on ``feeds``).  Mixed precision calls
+    this again with new overrides, without calibrating again."""
+    feeds = list(feeds or [])
+    qg = float_graph.copy()
     ranges = {k: tuple(map(float, v)) for k, v in result.ranges.items()}
     decisions = assign_params(qg, ranges, config)
-    return QuantizedModel(g, qg, config, decisions, result)
+    qm = QuantizedModel(float_graph, qg, config, decisions, result, cle=cle, feeds=feeds)
+    if config.bias_correction and feeds:
+        qm.bias = correct_bias(float_graph, qg, qm.program,
+                               feeds[:config.bias_correction_samples])
+        qm._program = None
+    return qm
+
+
+def _source(calib: Any, g: Graph, cfg: CalibConfig | None) -> Iterable[Any]:
+    if isinstance(calib, (str, Path, np.ndarray, Mapping, list, tuple)):
+        return CalibrationSource(calib, g, cfg)
+    return calib
+
+
+class _Tee:
+    """Iterates ``source`` unchanged, keeping its first ``n`` feeds in ``kept``."""
+
+    def __init__(self, source: Iterable[Any], kept: list[Any], n: int) -> None:
+        self.source, self.kept, self.n = source, kept, n
+
+    def __len__(self) -> int:
+        return len(self.source)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Any]:
+        for feed in self.source:
+            if len(self.kept) < self.n:
+                self.kept.append(feed)
+            yield feed
