@@ -1,0 +1,133 @@
+"""Mixed precision: override files take effect per kind; auto mode meets a budget."""
+
+import numpy as np
+import pytest
+
+from npukit.errors import NpukitError
+from npukit.ir import parse_graph
+from npukit.metrics import cosine_similarity
+from npukit.quant.config import QuantConfig
+from npukit.quant.mixed import (
+    Budget,
+    auto_mixed,
+    cost,
+    effective_precisions,
+    load_overrides,
+    with_overrides,
+)
+from npukit.quant.quantizer import quantize
+from npukit.sim import FloatExecutor
+
+TOY = """graph "toy" opset 21 {
+  input x: f32[1,4,6,6]
+  const w1: f32[8,4,3,3] = randn
+  const b1: f32[8] = randn
+  const w2: f32[8,8,1,1] = randn
+  const w3: f32[10,8] = randn
+  node c1 = Conv(x, w1, b1) -> (a: f32[1,8,6,6]) {kernel_shape=[3, 3], P, activation="Relu"}
+  node c2 = Conv(a, w2) -> (b: f32[1,8,6,6]) {kernel_shape=[1, 1]}
+  node add = Add(a, b) -> (s: f32[1,8,6,6])
+  node gap = GlobalAveragePool(s) -> (p: f32[1,8,1,1])
+  node fl = Flatten(p) -> (f: f32[1,8]) {axis=1}
+  node fc = Gemm(f, w3) -> (y: f32[1,10]) {transB=1}
+  output y
+}"""
+
+
+@pytest.fixture(scope="module")
+def toy():
+    g = parse_graph(TOY.replace("P,", "pads=[1, 1, 1, 1],"))
+    rng = np.random.default_rng(0)
+    data = [{"x": rng.standard_normal((1, 4, 6, 6)).astype(np.float32)} for _ in range(8)]
+    return g, data
+
+
+def write(tmp_path, text):
+    p = tmp_path / "precision.toml"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("kind, code_dtype", [("int8", "int8"), ("uint8", "uint8"),
+                                              ("int16", "int16")])
+def test_override_file_sets_the_output_dtype(toy, tmp_path, kind, code_dtype):
+    g, data = toy
+    cfg = with_overrides(QuantConfig(), write(tmp_path, f'[overrides]\nc2 = "{kind}"\n'))
+    qm = quantize(g, data, cfg, show_progress=False)
+    assert effective_precisions(qm)["c2"] == kind
+    assert qm.program.values["b@q"].dtype == code_dtype
+    assert [d.reason for d in qm.decisions if d.node == "c2"] == ["override for node 'c2'"]
+    assert qm.program.values["a@q"].dtype == "int8"           # neighbours keep the default
+
+
+def test_override_file_float_runs_on_the_cpu(toy, tmp_path):
+    g, data = toy
+    cfg = with_overrides(QuantConfig(), write(tmp_path, 'Add = "float"\n'))
+    qm = quantize(g, data, cfg, show_progress=False)
+    rec = next(r for r in qm.program.records if "add" in r.sources)
+    assert rec.engine == "cpu" and "override for op type Add" in rec.reason
+    assert effective_precisions(qm)["add"] == "float"
+    assert qm.program.values["s"].dtype == "float32" and "s@q" not in qm.program.values
+
+
+def test_override_file_int4_weights(toy, tmp_path):
+    g, data = toy
+    plain = quantize(g, data, show_progress=False)
+    cfg = with_overrides(QuantConfig(), write(tmp_path, '"c2" = "int4"\n'))
+    qm = quantize(g, data, cfg, show_progress=False)
+    w = next(r for r in qm.program.records if "c2" in r.sources).tensors["weights"]
+    assert w.min() >= -7 and w.max() <= 7
+    assert qm.graph.values["w2"].quant.dtype == "int4"
+    assert effective_precisions(qm)["c2"] == "int8+int4w"
+    assert cost(qm).weight_bytes == cost(plain).weight_bytes - 32     # 64 weights, packed
+
+
+def test_override_file_errors(tmp_path, toy):
+    with pytest.raises(NpukitError, match="asks for 'int3'"):
+        load_overrides(write(tmp_path, 'c1 = "int3"\n'))
+    with pytest.raises(NpukitError, match="not valid TOML"):
+        load_overrides(write(tmp_path, 'c1 = \n'))
+    g, data = toy
+    cfg = with_overrides(QuantConfig(), {"c22": "int16"})
+    with pytest.raises(NpukitError, match="did you mean 'c2'"):
+        quantize(g, data, cfg, show_progress=False)
+
+
+def mean_cosine(qm, data):
+    fx = FloatExecutor(qm.float_graph)
+    return float(np.mean([cosine_similarity(fx.run(f)["y"], qm.run(f)["y"]) for f in data]))
+
+
+def test_auto_meets_a_budget_with_few_layers(toy):
+    g, data = toy
+    qm = quantize(g, data, QuantConfig(weights="int4"), show_progress=False)
+    start = mean_cosine(qm, data)
+    target = start + (1.0 - start) / 2
+    best, report = auto_mixed(qm, data, Budget(cosine=target))
+    assert report.start["cosine"] == pytest.approx(start)
+    assert report.reached["cosine"] >= target
+    assert mean_cosine(best, data) >= target                  # measured independently
+    assert 0 < len(report.changed) < 2 * 5
+    assert report.ranking and report.ranking[0][1] <= report.ranking[-1][1]
+    eff = effective_precisions(best)
+    rank = {"int8": 0, "int16": 1, "float": 2}
+    # each raised layer runs at least as precisely as asked (an integer op fed by
+    # float neighbours may itself run float)
+    assert all(rank[eff[n].split("+")[0]] >= rank[p] for n, p in report.changed.items())
+    assert report.cost_after.activation_bytes >= report.cost_before.activation_bytes
+
+
+def test_auto_returns_the_model_when_the_budget_already_holds(toy):
+    g, data = toy
+    qm = quantize(g, data, show_progress=False)
+    same, report = auto_mixed(qm, data, Budget(top1=0.0))
+    assert same is qm and report.changed == {}
+
+
+def test_auto_impossible_budget_reports_the_best(toy):
+    g, data = toy
+    qm = quantize(g, data, QuantConfig(weights="int4"), show_progress=False)
+    with pytest.raises(NpukitError, match=r"cannot be met.*best reached is cosine 0\.\d+"):
+        auto_mixed(qm, data, Budget(cosine=1.0), ladder=("int16",))
+    with pytest.raises(NpukitError, match="needs a cosine or a top-1"):
+        Budget()
