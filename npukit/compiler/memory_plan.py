@@ -11,7 +11,9 @@ in one activation arena.
 Offsets come from *greedy by size with interval reuse* (TFLite's arena
 planner): tensors in order of decreasing size, each placed in the smallest
 gap (best fit) between already-placed tensors whose lifetimes overlap its
-own.  Sizes are rounded up to ``alignment`` bytes so every offset is aligned.
+own.  The same best fit is also run in *breadth* order (tensors live at the
+busiest steps first) and the smaller arena kept.  Sizes are rounded up to
+``alignment`` bytes so every offset is aligned.
 The report gives the arena against the lower bound (the largest sum of
 simultaneously live sizes over all steps) and the naive sum of all tensors.
 """
@@ -121,21 +123,32 @@ def liveness(program: Program, alignment: int = ALIGNMENT) -> tuple[list[Interva
 
 def lower_bound(intervals: list[Interval]) -> int:
     """Largest sum of sizes live at one step: no plan can use less."""
-    if not intervals:
-        return 0
-    steps = max(i.last for i in intervals) + 2
+    return int(_live_profile(intervals).max()) if intervals else 0
+
+
+def _live_profile(intervals: list[Interval]) -> np.ndarray:
+    steps = max((i.last for i in intervals), default=0) + 2
     delta = np.zeros(steps, np.int64)
     for i in intervals:
         delta[i.first] += i.size
         delta[i.last + 1] -= i.size
-    return int(np.cumsum(delta).max())
+    return np.cumsum(delta)
 
 
-def assign_offsets(intervals: list[Interval], alignment: int = ALIGNMENT) -> dict[str, int]:
-    """Greedy by size, best-fit gap among time-overlapping placed tensors."""
+def _orders(intervals: list[Interval]) -> list[list[Interval]]:
+    """Greedy by size; greedy by breadth (tensors at the busiest steps first)."""
+    live = _live_profile(intervals)
+    by_size = sorted(intervals, key=lambda i: (-i.size, i.first, i.name))
+    by_breadth = sorted(intervals, key=lambda i: (-int(live[i.first:i.last + 1].max()),
+                                                  -i.size, i.first, i.name))
+    return [by_size, by_breadth]
+
+
+def _best_fit(order: list[Interval], alignment: int) -> dict[str, int]:
+    """Place each tensor in the smallest gap among time-overlapping placed tensors."""
     placed: list[tuple[int, Interval]] = []
     offsets: dict[str, int] = {}
-    for iv in sorted(intervals, key=lambda i: (-i.size, i.first, i.name)):
+    for iv in order:
         busy = sorted((off, off + p.size) for off, p in placed if p.overlaps(iv))
         best, best_gap, cursor = None, None, 0
         for lo, hi in busy:
@@ -143,11 +156,22 @@ def assign_offsets(intervals: list[Interval], alignment: int = ALIGNMENT) -> dic
             if gap >= iv.size and (best_gap is None or gap < best_gap):
                 best, best_gap = cursor, gap
             cursor = max(cursor, hi)
-        off = best if best is not None else cursor
-        off = aligned(off, alignment)
+        off = aligned(best if best is not None else cursor, alignment)
         offsets[iv.name] = off
         placed.append((off, iv))
     return offsets
+
+
+def assign_offsets(intervals: list[Interval], alignment: int = ALIGNMENT) -> dict[str, int]:
+    """Best-fit offsets under each order of :func:`_orders`; the smallest arena wins."""
+    best: dict[str, int] = {}
+    best_top = None
+    for order in _orders(intervals):
+        offsets = _best_fit(order, alignment)
+        top = max((offsets[i.name] + i.size for i in intervals), default=0)
+        if best_top is None or top < best_top:
+            best, best_top = offsets, top
+    return best
 
 
 def check_plan(offsets: Mapping[str, int], intervals: list[Interval]) -> None:
