@@ -122,7 +122,8 @@ class _Builder:
             node.name, node.op_type, kind, engine, self.dtype if engine == "npu" else "fp32",
             ins, tuple(o if engine == "cpu" else o + "@q" for o in outs),
             tuple(self.nbytes(i, engine) for i in acts),
-            tuple(self.nbytes(o, engine) for o in outs), out_elems, _macs(node, g), wbytes,
+            tuple(self.nbytes(o, engine) for o in outs), out_elems,
+            _macs(node, g) if geom is not None or engine == "cpu" else 0, wbytes,
             work, geom, (node.name,), reason,
             flops_per_elem=CPU_FLOPS_PER_ELEM.get(node.op_type, 1.0)))
 
