@@ -48,6 +48,7 @@ def randomized(model: onnx.ModelProto, seed: int = 0) -> onnx.ModelProto:
         m.graph.initializer.append(numpy_helper.from_array(arr, n.output[0]))
     del m.graph.node[:]
     m.graph.node.extend(keep)
+    m.ir_version = max(m.ir_version, 4)   # IR ≥ 4: initializers need not be graph inputs
     return m
 
 
