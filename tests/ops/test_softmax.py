@@ -46,16 +46,10 @@ def test_infer_symbolic():
         assert (t.dtype, t.shape) == ("float32", ("N", 10))
 
 
-HARDMAX_GAP = pytest.mark.xfail(
-    strict=True, reason="onnx.version_converter has no Hardmax 11->13 adapter: it relabels "
-    "the node, so the opset-11 flatten-to-2-D meaning is lost (importer gap)")
-
-
 @pytest.mark.parametrize("op,axis", [(op, a) for op in OPS for a in (0, 1, 2)],
                          ids=lambda v: str(v))
-def test_opset11_coerced_2d_is_upgraded(rng, op, axis, request):
-    """Opset < 13 flattens to 2-D at ``axis``; the importer's up-conversion must keep that."""
-    if op == "Hardmax" and axis < 2:
-        request.applymarker(HARDMAX_GAP)
+def test_opset11_coerced_2d_is_upgraded(rng, op, axis):
+    """Opset < 13 flattens to 2-D at ``axis``; the importer's up-conversion must keep that
+    (for Hardmax the importer rewrites it itself: the converter has no adapter)."""
     x = rng.standard_normal((2, 3, 4)).astype(np.float32)
     check(op, [("x", x)], opset=11, axis=axis)

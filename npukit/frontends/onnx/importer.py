@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
-from onnx import external_data_helper, numpy_helper, shape_inference, version_converter
+from onnx import external_data_helper, helper, numpy_helper, shape_inference, version_converter
 
 from npukit.errors import ModelLoadError, ShapeError, UnsupportedOpError
 from npukit.frontends.onnx.attributes import convert_attribute, onnx_dtype
@@ -101,7 +101,31 @@ def _default_opset(model: onnx.ModelProto, source: str) -> int:
     return opset
 
 
+def _flatten_old_hardmax(model: onnx.ModelProto) -> None:
+    """Before opset 13 Hardmax works on the input flattened to 2-D at ``axis``; the opset
+    converter relabels it without adapting it (it does adapt Softmax / LogSoftmax), so
+    rewrite it the way the converter rewrites Softmax: Shape, Flatten, Hardmax, Reshape."""
+    nodes = []
+    for n in model.graph.node:
+        if n.op_type != "Hardmax" or n.domain not in ("", "ai.onnx"):
+            nodes.append(n)
+            continue
+        axis = next((a.i for a in n.attribute if a.name == "axis"), 1)
+        x, y, base = n.input[0], n.output[0], n.name or f"Hardmax_{len(nodes)}"
+        nodes += [helper.make_node("Shape", [x], [f"{base}/shape"], name=f"{base}/Shape"),
+                  helper.make_node("Flatten", [x], [f"{base}/2d"], name=f"{base}/Flatten",
+                                   axis=axis),
+                  helper.make_node("Hardmax", [f"{base}/2d"], [f"{base}/max"], name=base,
+                                   axis=1),
+                  helper.make_node("Reshape", [f"{base}/max", f"{base}/shape"], [y],
+                                   name=f"{base}/Reshape")]
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+
+
 def _upgrade(model: onnx.ModelProto, opset: int, source: str) -> onnx.ModelProto:
+    if opset < 13:
+        _flatten_old_hardmax(model)
     try:
         return version_converter.convert_version(model, CANONICAL_OPSET)
     except Exception as e:  # the converter raises bare RuntimeError/ValueError
