@@ -149,3 +149,9 @@ def test_dump_dir_gets_one_text_form_per_pass(tmp_path):
     assert (tmp_path / "03_eliminate_dead_nodes.txt").read_text() == print_graph(g)
     assert parse_graph((tmp_path / "00_input.txt").read_text(),
                        tensors=parse_graph(MODEL).constants()).name == "m"
+
+
+def test_o3_is_idempotent():
+    g3, _ = optimize(parse_graph(MODEL), level="O3")
+    again, report = optimize(g3, level="O3")
+    assert report.changes == [] and print_graph(again) == print_graph(g3)
