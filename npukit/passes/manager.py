@@ -47,8 +47,9 @@ PASSES: dict[str, Callable[[], Pass]] = {
 }
 
 _CLEANUP = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes")
-_O2 = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes", "fold_conv_bn",
-       "fold_affine", "fuse_matmul_add", "cancel_transpose_reshape", "fold_pad") + _CLEANUP
+# MatMul+Add becomes a Gemm before BN / affine folding, so a BN after it folds too
+_O2 = ("eliminate_identity", "fold_constants", "eliminate_dead_nodes", "fuse_matmul_add",
+       "fold_conv_bn", "fold_affine", "cancel_transpose_reshape", "fold_pad") + _CLEANUP
 
 PIPELINES: dict[str, tuple[str, ...]] = {
     "O0": (),

@@ -155,3 +155,20 @@ def test_o3_is_idempotent():
     g3, _ = optimize(parse_graph(MODEL), level="O3")
     again, report = optimize(g3, level="O3")
     assert report.changes == [] and print_graph(again) == print_graph(g3)
+
+
+def test_bn_after_matmul_add_folds_once_it_is_a_gemm():
+    g = parse_graph('''graph m opset 21 {
+      input v: f32[2,16]
+      const mw: f32[16,4] = randn
+      const mb: f32[4] = randn
+      const scale: f32[4] = [1.0, 0.5, 2.0, 1.5]
+      const var: f32[4] = [1.0, 0.25, 4.0, 0.5]
+      node mm = MatMul(v, mw) -> (m: f32[2,4])
+      node add = Add(m, mb) -> (ma: f32[2,4])
+      node bn = BatchNormalization(ma, scale, mb, mb, var) -> (out: f32[2,4])
+      output out
+    }''')
+    g2, _ = optimize(g, level="O2")
+    assert [n.op_type for n in g2] == ["Gemm"]
+    assert_same_numerics(g, g2)
