@@ -74,11 +74,13 @@ class AccuracyReport:
     def format(self, limit: int | None = None) -> str:
         head = (f"{'node':<36} {'op':<12} {'engine':<6} {'acc cos':>8} {'acc SNR':>8} "
                 f"{'single cos':>10} {'single SNR':>10}")
-        lines = [f"per-layer accuracy over {self.samples} input(s), golden = {self.golden}",
+        lines = [f"per-layer accuracy over {self.samples} input batch(es), golden = "
+                 f"{self.golden}",
                  head, "-" * len(head)]
         for r in self.rows[:limit]:
             a, s = r["accumulated"], r["single"]
-            lines.append(f"{r['node'][-36:]:<36} {r['op'][:12]:<12} {r['engine']:<6} "
+            node = r["node"] if len(r["node"]) <= 36 else "…" + r["node"][-35:]
+            lines.append(f"{node:<36} {r['op'][:12]:<12} {r['engine']:<6} "
                          f"{a['cosine']:8.5f} {a['snr_db']:8.1f} {s['cosine']:10.5f} "
                          f"{s['snr_db']:10.1f}")
         for name, o in self.outputs.items():
