@@ -46,15 +46,17 @@ def _sram_resident(layers: Sequence[Layer], t: TargetProfile) -> set[str]:
 def boundaries(layers: Sequence[Layer], t: TargetProfile,
                consts: CostConstants) -> list[Boundary]:
     """Values written on one engine and read on the other: a handoff each."""
-    made = {n: (i, layer.engine) for i, layer in enumerate(layers) for n in layer.outputs}
+    made = {n: (i, layer.engine, b) for i, layer in enumerate(layers)
+            for n, b in zip(layer.outputs, layer.out_bytes)}
     seen: set[str] = set()
     out: list[Boundary] = []
     for layer in layers:
-        for name, nbytes in zip(layer.inputs, layer.in_bytes):
+        for name in layer.inputs:
             src = made.get(name)
             if src is None or src[1] == layer.engine or name in seen:
                 continue
             seen.add(name)
+            nbytes = src[2]                    # as the producer stored it
             cyc = consts.boundary_sync_us * t.npu.clock_mhz + nbytes / bytes_per_cycle(t)
             io = layers[src[0]].io or layer.io
             out.append(Boundary(name, f"{src[1]}→{layer.engine}", nbytes, cyc,

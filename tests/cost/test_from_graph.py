@@ -1,0 +1,40 @@
+"""A float IR graph as cost layers: placement by the target's constraints, conversions."""
+
+from __future__ import annotations
+
+import pytest
+from costkit import tiny_graph
+
+from npukit.cost import CostError, estimate, graph_layers
+
+
+def test_nodes_run_on_the_npu_as_int8(toy):
+    layers = graph_layers(tiny_graph(), toy)
+    assert [(x.name, x.engine, x.kind) for x in layers] == [
+        ("x@q", "cpu", "convert"), ("conv", "npu", "conv"), ("relu", "npu", "elementwise"),
+        ("r@dq", "cpu", "convert")]
+    conv = layers[1]
+    assert conv.macs == 16 * 16 * 8 * 9 and conv.in_bytes == (128,)
+    assert conv.weight_bytes == 16 * 8 * 9 + 12 * 16       # int8 weights + bias/requant
+    assert layers[0].io and layers[-1].io
+
+
+def test_unsupported_op_goes_to_the_cpu_with_conversions(toy):
+    layers = graph_layers(tiny_graph(with_topk=True), toy)
+    topk = next(x for x in layers if x.name == "topk")
+    assert topk.engine == "cpu" and "TopK" in topk.reason
+    assert any(x.name == "r@dq" and not x.io for x in layers)
+    rep = estimate(tiny_graph(with_topk=True), toy)
+    assert rep.totals["cpu_layers"] == 2 and rep.boundaries
+
+
+def test_dynamic_input_is_named(toy):
+    g = tiny_graph()
+    g.values["x"].shape = ("N", 8, 4, 4)
+    with pytest.raises(CostError, match="'x'.*dynamic"):
+        graph_layers(g, toy)
+
+
+def test_fp16_layers_use_two_bytes(toy):
+    conv = graph_layers(tiny_graph(), toy, "fp16")[1]
+    assert conv.dtype == "fp16" and conv.in_bytes == (256,)
