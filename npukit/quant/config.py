@@ -36,6 +36,9 @@ class QuantConfig:
     #: (quant/algorithms/bias_correction.py)
     bias_correction: bool = False
     bias_correction_samples: int = 16
+    #: ``sequential``: each layer measured behind the corrected layers before it;
+    #: ``single``: each layer fed the golden inputs (independent, one pass)
+    bias_correction_mode: str = "sequential"
     #: per-layer search of each activation's clip range by the error it causes in the
     #: consuming layers' outputs (quant/algorithms/range_search.py); 0 = off
     range_search_samples: int = 0
@@ -49,6 +52,9 @@ class QuantConfig:
                               f"{list(WEIGHT_DTYPES)}")
         if self.weight_algo not in ("minmax", "mse"):
             raise NpukitError(f"weight algorithm {self.weight_algo!r} is not minmax or mse")
+        if self.bias_correction_mode not in ("sequential", "single"):
+            raise NpukitError(f"bias correction mode {self.bias_correction_mode!r} is not "
+                              "sequential or single")
         if self.bias_correction_samples < 1 or self.range_search_samples < 0:
             raise NpukitError("bias_correction_samples must be >= 1 and "
                               "range_search_samples >= 0")

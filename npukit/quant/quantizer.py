@@ -18,7 +18,11 @@ from npukit.ir import Graph
 from npukit.ops import LowerContext
 from npukit.passes import optimize
 from npukit.program import Program
-from npukit.quant.algorithms.bias_correction import BiasReport, correct_bias
+from npukit.quant.algorithms.bias_correction import (
+    BiasReport,
+    correct_bias,
+    correct_bias_sequential,
+)
 from npukit.quant.algorithms.cle import CleReport, equalize
 from npukit.quant.assign import Decision, assign_params
 from npukit.quant.calib_data import CalibConfig, CalibrationSource
@@ -95,8 +99,9 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
     decisions = assign_params(qg, ranges, config)
     qm = QuantizedModel(float_graph, qg, config, decisions, result, cle=cle, feeds=feeds)
     if config.bias_correction and feeds:
-        qm.bias = correct_bias(float_graph, qg, qm.program,
-                               feeds[:config.bias_correction_samples])
+        fn = correct_bias if config.bias_correction_mode == "single" else \
+            correct_bias_sequential
+        qm.bias = fn(float_graph, qg, qm.program, feeds[:config.bias_correction_samples])
         qm._program = None
     return qm
 

@@ -1,6 +1,7 @@
 """Empirical bias correction: the mean output error per channel shrinks."""
 
 import numpy as np
+import pytest
 
 from npukit.ir import parse_graph
 from npukit.quant.config import QuantConfig
@@ -30,13 +31,15 @@ def mean_abs_channel_error(qm, data):
     return float(np.mean(np.abs(d.mean(axis=(0, 2, 3)))))
 
 
-def test_bias_correction_reduces_the_mean_output_error(rng):
+@pytest.mark.parametrize("mode", ["single", "sequential"])
+def test_bias_correction_reduces_the_mean_output_error(rng, mode):
     g = parse_graph(TOY)
     calib, held_out = feeds(rng, 24), feeds(rng, 24)
     base = QuantConfig(weights="int4")
     plain = quantize(g, calib, base, show_progress=False)
     fixed = quantize(g, calib, QuantConfig(weights="int4", bias_correction=True,
-                                           bias_correction_samples=24), show_progress=False)
+                                           bias_correction_samples=24,
+                                           bias_correction_mode=mode), show_progress=False)
     assert fixed.bias is not None and set(fixed.bias.shifts) == {"c1", "c2"}
     assert fixed.bias.samples == 24
     e_plain, e_fixed = mean_abs_channel_error(plain, held_out), \

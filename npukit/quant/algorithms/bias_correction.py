@@ -25,9 +25,9 @@ import numpy as np
 from npukit.ir import Graph, Node, Value
 from npukit.numerics.quantize import dequantize, quantize
 from npukit.numerics.rounding import RoundingMode
-from npukit.program import Program
+from npukit.ops import get_op
+from npukit.program import OpRecord, Program
 from npukit.sim import FloatExecutor
-from npukit.sim.lower import QSUFFIX
 from npukit.sim.program_executor import ProgramExecutor
 
 CORRECTED_OPS = ("Conv", "Gemm")
@@ -158,4 +158,107 @@ def correct_bias(float_graph: Graph, qgraph: Graph, prog: Program,
     return report
 
 
-__all__ = ["BiasReport", "CORRECTED_OPS", "QSUFFIX", "correct_bias", "measure_shifts"]
+def _acc_scale(qgraph: Graph, node: Node, prog: Program, rec: OpRecord) -> np.ndarray:
+    """Real value of one accumulator LSB per output channel (``s_in·s_w[c]``, ×alpha)."""
+    s_in = float(prog.values[rec.inputs[0]].quant.scale[0])  # type: ignore[union-attr]
+    wq = qgraph.values[node.inputs[1]].quant
+    assert wq is not None
+    alpha = float(node.attr("alpha", 1.0)) if node.op_type == "Gemm" else 1.0
+    return np.broadcast_to(s_in * alpha * wq.scale.astype(np.float64),
+                           rec.tensors["bias"].shape)
+
+
+class _Stream:
+    """The float graph and the program run record by record over all samples at once,
+    so a correction made at one layer is seen by every later layer."""
+
+    def __init__(self, float_graph: Graph, prog: Program, feeds: list[Mapping]) -> None:
+        self.g, self.prog = float_graph, prog
+        consts = float_graph.constants()
+        self.fenv = [{**consts, **f} for f in feeds]
+        self.qenv = [dict(f) for f in feeds]
+        self.ops = [(get_op(n.op_type, n.domain, node=n.name, opset=float_graph.opset), n)
+                    for n in float_graph.nodes]
+        self.pos = {n.name: k for k, n in enumerate(float_graph.nodes)}
+        self.fdone = 0
+        self.px = ProgramExecutor(prog)
+        self.flast = _last_use([n.inputs for n in float_graph.nodes], float_graph.outputs)
+        self.qlast = _last_use([r.inputs for r in prog.records], prog.outputs)
+
+    def float_until(self, node: str) -> None:
+        while self.fdone <= self.pos[node]:
+            op, n = self.ops[self.fdone]
+            for env in self.fenv:
+                for name, arr in zip(n.outputs, op.run(n, [env[i] if i else None
+                                                            for i in n.inputs])):
+                    if name:
+                        env[name] = arr
+                for name in self.flast.get(self.fdone, ()):
+                    if name not in self.g.values or self.g.values[name].const is None:
+                        env.pop(name, None)
+            self.fdone += 1
+
+    def record(self, k: int) -> list[list[np.ndarray]]:
+        rec = self.prog.records[k]
+        return [self.px.run_record(k, [env[i] for i in rec.inputs]) for env in self.qenv]
+
+    def store(self, k: int, outs: list[list[np.ndarray]]) -> None:
+        rec = self.prog.records[k]
+        for env, o in zip(self.qenv, outs):
+            env.update({name: arr for name, arr in zip(rec.outputs, o) if name})
+            for name in self.qlast.get(k, ()):
+                env.pop(name, None)
+
+
+def _last_use(inputs: list[list[str]], keep: list[str]) -> dict[int, list[str]]:
+    last: dict[str, int] = {}
+    for k, ins in enumerate(inputs):
+        for i in ins:
+            if i:
+                last[i] = k
+    out: dict[int, list[str]] = {}
+    for name, k in last.items():
+        if name not in keep:
+            out.setdefault(k, []).append(name)
+    return out
+
+
+def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
+                            feeds: Iterable[Mapping[str, np.ndarray]]) -> BiasReport:
+    """Like :func:`correct_bias`, but each layer is measured on the outputs of the
+    already-corrected quantized layers before it (end to end, in program order), so
+    it also absorbs the mean shift that upstream noise causes through clamps."""
+    feeds = list(feeds)
+    targets = _targets(qgraph, prog)
+    by_index = {k: qgraph.node(name) for name, k in targets.items()}
+    st = _Stream(float_graph, prog, feeds)
+    report = BiasReport(samples=len(feeds))
+    for k, rec in enumerate(prog.records):
+        for src in rec.sources:
+            st.float_until(src)
+        outs = st.record(k)
+        node = by_index.get(k)
+        if node is not None:
+            qout = prog.values[rec.outputs[0]].quant
+            assert qout is not None
+            m = _Moments.zeros(outs[0][0].shape[1])
+            for env, o in zip(st.fenv, outs):
+                y = dequantize(o[0], qout.scale, qout.zero_point, axis=qout.axis)
+                _measure(node, y, np.asarray(env[node.outputs[0]], np.float64), m)
+            eps = m.shift()
+            if np.any(eps):
+                step = _acc_scale(qgraph, node, prog, rec)
+                rec.tensors["bias"] = (rec.tensors["bias"].astype(np.int64)
+                                       - np.round(eps / step)).astype(np.int32)
+                outs = st.record(k)
+                old = qgraph.const(node.inputs[2]) if len(node.inputs) > 2 and \
+                    node.inputs[2] else None
+                base = np.zeros(eps.shape) if old is None else np.asarray(old, np.float64)
+                _set_bias(qgraph, node, base - eps)
+                report.shifts[node.name] = float(np.max(np.abs(eps)))
+        st.store(k, outs)
+    return report
+
+
+__all__ = ["BiasReport", "CORRECTED_OPS", "correct_bias", "correct_bias_sequential",
+           "measure_shifts"]
