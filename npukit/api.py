@@ -53,6 +53,5 @@ def load(path: str | os.PathLike, *, input_shapes: Mapping[str, Sequence[int]] |
 def optimize(model: Model, level: str = "O3") -> Model:
     """The optimised copy of ``model`` (``O0`` … ``O3``); ``history`` says what ran."""
     g, report = _optimize(model.graph, level=level)
-    return Model(g, model.source, model.history + [f"optimize -{level}: {report.summary()}"
-                                                   if hasattr(report, "summary") else
-                                                   f"optimize -{level}"])
+    return Model(g, model.source, model.history + [
+        f"optimize -{level}: {report.nodes_before} → {report.nodes_after} nodes"])

@@ -27,7 +27,7 @@ def _stage(echo: Echo, title: str) -> None:
 
 
 def run_demo(*, model: str | None = None, target: str = "rk3588", out: str = "out/demo",
-             echo: Echo = print) -> int:
+             echo: Echo = print, heldout: int | None = None) -> int:
     """Run the demo; write ``out/summary.json`` and the HTML report.  Exit code."""
     from npukit.api import load, optimize
     from npukit.targets import load_target
@@ -46,7 +46,7 @@ def run_demo(*, model: str | None = None, target: str = "rk3588", out: str = "ou
     summary: dict[str, Any] = {"model": path, "target": prof.name, "nodes": len(m.graph.nodes),
                                "optimized_nodes": len(opt.graph.nodes)}
     if model is None:
-        summary.update(_digits(m, opt, prof, out_dir, echo))
+        summary.update(_digits(m, opt, prof, out_dir, echo, heldout))
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     _stage(echo, "done")
@@ -58,14 +58,15 @@ def _batches(x: np.ndarray) -> list[dict[str, np.ndarray]]:
     return [{"image": x[k:k + BATCH]} for k in range(0, len(x) - BATCH + 1, BATCH)]
 
 
-def _digits(m: Any, opt: Any, prof: Any, out_dir: Path, echo: Echo) -> dict[str, Any]:
+def _digits(m: Any, opt: Any, prof: Any, out_dir: Path, echo: Echo,
+            limit: int | None) -> dict[str, Any]:
     from npukit.analysis.accuracy import analyze
     from npukit.analysis.report_html import write_html
     from npukit.quant.config import QuantConfig
     from npukit.quant.quantizer import quantize
     meta = demo_data.meta()
     held, calib = demo_data.heldout(), demo_data.calibration()
-    x, labels = held.tensors(meta["mean"], meta["std"]), held.labels
+    x, labels = held.tensors(meta["mean"], meta["std"])[:limit], held.labels[:limit]
     res: dict[str, Any] = {}
     _stage(echo, f"float accuracy on {len(x)} held-out digits")
     ours = np.concatenate([opt.run(f)["logits"] for f in _batches(x)])

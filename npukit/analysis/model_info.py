@@ -61,7 +61,9 @@ def describe(path: str | os.PathLike, *, input_shapes: Mapping[str, Sequence[int
     info["file"] = str(path)
     opt, report = optimize(g, level=level)
     info["optimized"] = {"level": level, "nodes": len(opt.nodes), "ops": opt.op_histogram(),
-                         "macs": summarize(opt)["macs"], "passes": report.to_json()}
+                         "macs": summarize(opt)["macs"],
+                         "passes": [{k: p[k] for k in ("name", "changes", "nodes_after")}
+                                    for p in report.to_dict()["passes"]]}
     return info
 
 

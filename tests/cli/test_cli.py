@@ -1,0 +1,64 @@
+"""The command line: version, info on every light model (text and JSON), errors without
+tracebacks and with non-zero exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import LIGHT_MODELS
+
+from npukit import __version__
+from npukit.cli.main import main
+from npukit.frontends.onnx.zoo import light_model_path
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and __version__ in capsys.readouterr().out
+
+
+def test_python_dash_m_works():
+    r = subprocess.run([sys.executable, "-m", "npukit", "--version"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and __version__ in r.stdout
+
+
+@pytest.mark.parametrize("name", LIGHT_MODELS)
+def test_info_on_light_models(name, capsys):
+    path = str(light_model_path(name))
+    assert main(["info", path]) == 0
+    text = capsys.readouterr().out
+    assert "MACs" in text and "optimiser -O3" in text and "heaviest layers" in text
+    assert main(["info", path, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["macs"] > 0 and info["parameters"] >= 0 and info["inputs"]
+    assert sum(r["macs"] for r in info["layers"]) == info["macs"]
+    assert info["optimized"]["nodes"] <= info["nodes"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["info", "no/such/model.onnx"], "does not exist"),
+    (["info", __file__], "not a readable ONNX model"),
+    (["info", "MODEL", "--input-shape", "data=1,2"], "--input-shape"),
+    (["targets", "no-such-chip"], "no-such-chip"),
+])
+def test_errors_are_messages_not_tracebacks(args, needle, capsys):
+    args = [str(light_model_path("squeezenet")) if a == "MODEL" else a for a in args]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_unsupported_op_error_names_node(tmp_path, capsys):
+    import onnx
+    from onnx import helper
+    g = helper.make_graph([helper.make_node("Det", ["x"], ["y"], name="my_det")], "g",
+                          [helper.make_tensor_value_info("x", 1, [2, 2])],
+                          [helper.make_tensor_value_info("y", 1, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    onnx.save(m, tmp_path / "det.onnx")
+    assert main(["info", str(tmp_path / "det.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert "'Det'" in err and "'my_det'" in err and "Traceback" not in err
