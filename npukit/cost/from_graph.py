@@ -37,8 +37,9 @@ def placement(node: Node, g: Graph, t: TargetProfile, dtype: str) -> tuple[str, 
     failed = [r for name, ok, r in check_node(node, g, t) if not ok and name not in IGNORED]
     if failed:
         return "cpu", failed[0]
-    if OP_KINDS.get(node.op_type) in ("conv", "gemm") and not t.npu.macs_per_cycle.get(dtype):
-        return "cpu", f"{t.name}'s NPU has no {dtype} MAC path"
+    rate = t.npu.macs_per_cycle.get(dtype) or (dtype == "uint8" and t.npu.macs_per_cycle["int8"])
+    if not rate:
+        return "cpu", f"{t.name}'s NPU has no {dtype} path (npu.macs_per_cycle.{dtype})"
     return "npu", ""
 
 

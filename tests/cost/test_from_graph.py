@@ -38,3 +38,9 @@ def test_dynamic_input_is_named(toy):
 def test_fp16_layers_use_two_bytes(toy):
     conv = graph_layers(tiny_graph(), toy, "fp16")[1]
     assert conv.dtype == "fp16" and conv.in_bytes == (256,)
+
+
+def test_a_dtype_the_npu_lacks_runs_on_the_cpu(toy):
+    layers = graph_layers(tiny_graph(), toy, "int16")          # toy has int8 / fp16 only
+    conv = next(x for x in layers if x.name == "conv")
+    assert conv.engine == "cpu" and "npu.macs_per_cycle.int16" in conv.reason
