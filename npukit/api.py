@@ -1,24 +1,38 @@
-"""Layer 8: the Python API — ``load``, ``optimize``, and (as they land) ``quantize``,
-``analyze``, ``compile`` and ``Runtime``.
+"""Layer 8: the Python API — ``load``, ``optimize``, ``quantize``, ``analyze``,
+``compile`` and ``Runtime``.
 
-    import npukit
-    model = npukit.load("model.onnx", input_shapes={"data": [1, 3, 224, 224]})
-    opt = npukit.optimize(model)
-    outputs = opt.run({"data": x})
+    import npukit.api as npk
+    model = npk.load("model.onnx", input_shapes={"data": [1, 3, 224, 224]})
+    qm = npk.quantize(model, "calib/")                 # images, .npy/.npz or dataset.txt
+    print(npk.analyze(qm, eval_feeds).format())        # per-layer accuracy
+    npk.compile(qm, "rk3588", "model.npk")
+    with npk.Runtime("model.npk") as rt:
+        y = rt.run({"data": x})
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from npukit.analysis.accuracy import AccuracyReport
+from npukit.analysis.accuracy import analyze as _analyze
+from npukit.compiler import CompileResult, compile_model
 from npukit.frontends.onnx import import_model
 from npukit.ir import Graph
 from npukit.passes import optimize as _optimize
+from npukit.quant.calib_data import CalibConfig
+from npukit.quant.config import QuantConfig
+from npukit.quant.quantizer import QuantizedModel
+from npukit.quant.quantizer import quantize as _quantize
+from npukit.runtime import Runtime
 from npukit.sim import FloatExecutor
+
+__all__ = ["Model", "QuantConfig", "CalibConfig", "Runtime", "analyze", "compile", "load",
+           "optimize", "quantize"]
 
 
 @dataclass
@@ -55,3 +69,23 @@ def optimize(model: Model, level: str = "O3") -> Model:
     g, report = _optimize(model.graph, level=level)
     return Model(g, model.source, model.history + [
         f"optimize -{level}: {report.nodes_before} → {report.nodes_after} nodes"])
+
+
+def quantize(model: Model | Graph, calib: Any, config: QuantConfig | None = None, *,
+             calib_config: CalibConfig | None = None, show_progress: bool = False
+             ) -> QuantizedModel:
+    """Post-training quantization with calibration data (see ``npukit.quant``)."""
+    g = model.graph if isinstance(model, Model) else model
+    return _quantize(g, calib, config, calib_config=calib_config, show_progress=show_progress)
+
+
+def analyze(qmodel: QuantizedModel, inputs: Iterable[Mapping[str, np.ndarray]]
+            ) -> AccuracyReport:
+    """Per-layer accuracy (accumulated and single) against the float model."""
+    return _analyze(qmodel, inputs)
+
+
+def compile(qmodel: QuantizedModel, target: str, out: str | os.PathLike,  # noqa: A001
+            **options: Any) -> CompileResult:
+    """Place, lower, plan memory and write ``out`` (an ``.npk``) for ``target``."""
+    return compile_model(qmodel, target, out, **options)

@@ -29,7 +29,8 @@ def _stage(echo: Echo, title: str) -> None:
 def run_demo(*, model: str | None = None, target: str = "rk3588", out: str = "out/demo",
              echo: Echo = print, heldout: int | None = None) -> int:
     """Run the demo; write ``out/summary.json`` and the HTML report.  Exit code."""
-    from npukit.api import load, optimize
+    from npukit.frontends.onnx import import_model
+    from npukit.passes import optimize
     from npukit.targets import load_target
     t0 = time.perf_counter()
     prof = load_target(target)
@@ -37,16 +38,16 @@ def run_demo(*, model: str | None = None, target: str = "rk3588", out: str = "ou
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     _stage(echo, f"import {Path(path).name}")
-    m = load(path, input_shapes=None if model else {"image": [BATCH, 1, 28, 28]})
-    echo(format_info(summarize(m.graph)))
+    g = import_model(path, input_shapes=None if model else {"image": [BATCH, 1, 28, 28]})
+    echo(format_info(summarize(g)))
     _stage(echo, "optimise (-O3)")
-    opt = optimize(m, "O3")
-    echo(f"{len(m.graph.nodes)} → {len(opt.graph.nodes)} nodes: "
-         + ", ".join(f"{k}×{v}" for k, v in opt.graph.op_histogram().items()))
-    summary: dict[str, Any] = {"model": path, "target": prof.name, "nodes": len(m.graph.nodes),
-                               "optimized_nodes": len(opt.graph.nodes)}
+    opt, _ = optimize(g, level="O3")
+    echo(f"{len(g.nodes)} → {len(opt.nodes)} nodes: "
+         + ", ".join(f"{k}×{v}" for k, v in opt.op_histogram().items()))
+    summary: dict[str, Any] = {"model": path, "target": prof.name, "nodes": len(g.nodes),
+                               "optimized_nodes": len(opt.nodes)}
     if model is None:
-        summary.update(_digits(m, opt, prof, out_dir, echo, heldout))
+        summary.update(_digits(g, opt, path, prof, out_dir, echo, heldout))
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     _stage(echo, "done")
@@ -58,19 +59,21 @@ def _batches(x: np.ndarray) -> list[dict[str, np.ndarray]]:
     return [{"image": x[k:k + BATCH]} for k in range(0, len(x) - BATCH + 1, BATCH)]
 
 
-def _digits(m: Any, opt: Any, prof: Any, out_dir: Path, echo: Echo,
+def _digits(g: Any, opt: Any, path: str, prof: Any, out_dir: Path, echo: Echo,
             limit: int | None) -> dict[str, Any]:
     from npukit.analysis.accuracy import analyze
     from npukit.analysis.report_html import write_html
     from npukit.quant.config import QuantConfig
     from npukit.quant.quantizer import quantize
+    from npukit.sim import FloatExecutor
     meta = demo_data.meta()
     held, calib = demo_data.heldout(), demo_data.calibration()
     x, labels = held.tensors(meta["mean"], meta["std"])[:limit], held.labels[:limit]
     res: dict[str, Any] = {}
     _stage(echo, f"float accuracy on {len(x)} held-out digits")
-    ours = np.concatenate([opt.run(f)["logits"] for f in _batches(x)])
-    ref = _ort_logits(m.source, x)
+    fx = FloatExecutor(opt)
+    ours = np.concatenate([fx.run(f)["logits"] for f in _batches(x)])
+    ref = _ort_logits(path, x)
     diff = float(np.max(np.abs(ours - ref)))
     if diff > 1e-3:
         raise NpukitError(f"npukit's float executor differs from ONNX Runtime by {diff:.2e} "
@@ -80,7 +83,7 @@ def _digits(m: Any, opt: Any, prof: Any, out_dir: Path, echo: Echo,
          f"{float((ref.argmax(1) == labels).mean()):.2%}   max |difference| {diff:.1e}")
     _stage(echo, f"quantize int8 for {prof.name} ({len(calib.labels)} calibration digits)")
     t = time.perf_counter()
-    qm = quantize(m.graph, _batches(calib.tensors(meta["mean"], meta["std"])),
+    qm = quantize(g, _batches(calib.tensors(meta["mean"], meta["std"])),
                   QuantConfig(rounding=prof.numerics.rounding), show_progress=False)
     res["quantize_seconds"] = round(time.perf_counter() - t, 2)
     q = np.concatenate([qm.run(f)["logits"] for f in _batches(x)])

@@ -14,8 +14,16 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _verbs() -> list:
-    from npukit.cli import cmd_analyze, cmd_demo, cmd_info, cmd_quantize, cmd_targets
-    return [cmd_demo, cmd_info, cmd_quantize, cmd_analyze, cmd_targets]
+    from npukit.cli import (
+        cmd_analyze,
+        cmd_convert,
+        cmd_demo,
+        cmd_info,
+        cmd_quantize,
+        cmd_run,
+        cmd_targets,
+    )
+    return [cmd_demo, cmd_info, cmd_quantize, cmd_analyze, cmd_convert, cmd_run, cmd_targets]
 
 
 def build_parser() -> argparse.ArgumentParser:
