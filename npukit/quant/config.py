@@ -13,6 +13,25 @@ PRECISIONS = ("int8", "uint8", "int16", "float", "int4")
 
 
 @dataclass(frozen=True)
+class Budget:
+    """What the outputs must reach on the analysis inputs (either or both)."""
+
+    cosine: float | None = None
+    top1: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.cosine is None and self.top1 is None:
+            raise NpukitError("a mixed-precision budget needs a cosine or a top-1 agreement")
+        for what, v in (("cosine", self.cosine), ("top1", self.top1)):
+            if v is not None and not 0.0 <= v <= 1.0:
+                raise NpukitError(f"budget {what} must be in [0, 1], got {v}")
+
+    def met(self, reached: Mapping[str, float]) -> bool:
+        return (self.cosine is None or reached["cosine"] >= self.cosine) and \
+            (self.top1 is None or reached["top1"] >= self.top1)
+
+
+@dataclass(frozen=True)
 class QuantConfig:
     """What to quantize to, and how to pick ranges.
 
@@ -42,6 +61,10 @@ class QuantConfig:
     #: per-layer search of each activation's clip range by the error it causes in the
     #: consuming layers' outputs (quant/algorithms/range_search.py); 0 = off
     range_search_samples: int = 0
+    #: automatic mixed precision: raise the most sensitive layers until this budget
+    #: holds on the first ``mixed_samples`` calibration inputs (quant/mixed.py)
+    mixed: Budget | None = None
+    mixed_samples: int = 16
 
     def __post_init__(self) -> None:
         if self.activations not in ACTIVATION_DTYPES:

@@ -34,7 +34,7 @@ from npukit.metrics import cosine_similarity, top1_agreement
 from npukit.numerics.quantize import dequantize, quantize
 from npukit.numerics.rounding import RoundingMode
 from npukit.ops import get_op
-from npukit.quant.config import PRECISIONS, QuantConfig
+from npukit.quant.config import PRECISIONS, Budget, QuantConfig
 from npukit.quant.quantizer import QuantizedModel, build
 from npukit.sim import FloatExecutor
 from npukit.sim.program_executor import ProgramExecutor
@@ -133,25 +133,6 @@ def cost(qm: QuantizedModel) -> Cost:
 def _int4(qm: QuantizedModel, sources: Sequence[str]) -> bool:
     return any(qm.config.overrides.get(s) == "int4" or
                qm.config.overrides.get(qm.graph.node(s).op_type) == "int4" for s in sources)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What the outputs must reach on the analysis inputs (either or both)."""
-
-    cosine: float | None = None
-    top1: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.cosine is None and self.top1 is None:
-            raise NpukitError("a mixed-precision budget needs a cosine or a top-1 agreement")
-        for what, v in (("cosine", self.cosine), ("top1", self.top1)):
-            if v is not None and not 0.0 <= v <= 1.0:
-                raise NpukitError(f"budget {what} must be in [0, 1], got {v}")
-
-    def met(self, reached: Mapping[str, float]) -> bool:
-        return (self.cosine is None or reached["cosine"] >= self.cosine) and \
-            (self.top1 is None or reached["top1"] >= self.top1)
 
 
 @dataclass

@@ -46,6 +46,8 @@ class QuantizedModel:
     #: what the PTQ algorithms did (None when an algorithm was off)
     cle: CleReport | None = None
     bias: BiasReport | None = None
+    #: what automatic mixed precision changed (a quant.mixed.MixedReport)
+    mixed: Any = None
     #: the calibration feeds kept for the algorithms that re-run the model
     feeds: list[Mapping[str, np.ndarray]] = field(default_factory=list, repr=False)
 
@@ -81,10 +83,14 @@ def quantize(graph: Graph, calib: Any, config: QuantConfig | None = None, *,
     cle = equalize(g) if config.cle else None
     kept: list[Mapping[str, np.ndarray]] = []
     need = max(config.bias_correction_samples if config.bias_correction else 0,
-               config.range_search_samples)
+               config.range_search_samples, config.mixed_samples if config.mixed else 0)
     result = calibrate(g, _Tee(_source(calib, g, calib_config), kept, need),
                        observer=config.algo, show_progress=show_progress)
-    return build(g, result, config, kept, cle=cle)
+    qm = build(g, result, config, kept, cle=cle)
+    if config.mixed is not None:
+        from npukit.quant.mixed import auto_mixed  # mixed builds on this module
+        qm, qm.mixed = auto_mixed(qm, kept[:config.mixed_samples], config.mixed)
+    return qm
 
 
 def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,

@@ -131,3 +131,14 @@ def test_auto_impossible_budget_reports_the_best(toy):
         auto_mixed(qm, data, Budget(cosine=1.0), ladder=("int16",))
     with pytest.raises(NpukitError, match="needs a cosine or a top-1"):
         Budget()
+
+
+def test_quantize_with_a_budget_in_the_config(toy):
+    g, data = toy
+    plain = quantize(g, data, QuantConfig(weights="int4"), show_progress=False)
+    target = (mean_cosine(plain, data) + 1.0) / 2
+    qm = quantize(g, data, QuantConfig(weights="int4", mixed=Budget(cosine=target),
+                                       mixed_samples=8), show_progress=False)
+    assert qm.mixed is not None and qm.mixed.changed
+    assert qm.config.overrides == qm.mixed.changed
+    assert mean_cosine(qm, data) >= target
