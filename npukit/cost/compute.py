@@ -92,6 +92,23 @@ def efficiency(t: TargetProfile, kind: str) -> float:
     return float(t.npu.efficiency[kind])
 
 
+def core_split(layer: Layer, t: TargetProfile, cores: int) -> float:
+    """Fraction of a layer's cycles one of ``cores`` cores runs.
+
+    Array layers split their output channels in whole ``atomic_k`` blocks
+    (depthwise: ``atomic_c`` blocks), so a layer with fewer blocks than cores
+    does not speed up; vector layers split evenly.
+    """
+    if cores <= 1:
+        return 1.0
+    g = layer.geom
+    if g is None or layer.kind not in ("conv", "depthwise", "gemm"):
+        return 1.0 / cores
+    ac, ak, _ = atoms(t, layer.dtype)
+    blocks = ceil(g.cout / (ac if layer.kind == "depthwise" else ak))
+    return ceil(blocks / cores) / blocks
+
+
 def npu_compute_cycles(layer: Layer, t: TargetProfile, cores: int = 1) -> float:
     """Compute cycles of an NPU layer split over ``cores`` (output channels per core)."""
     if layer.kind in ("view", "move"):
@@ -101,7 +118,7 @@ def npu_compute_cycles(layer: Layer, t: TargetProfile, cores: int = 1) -> float:
     else:
         ac, _, ap = atoms(t, layer.dtype)
         cyc = layer.work / float(ac * ap)     # vector units: one channel atom per cycle
-    return cyc / efficiency(t, layer.kind) / max(cores, 1)
+    return cyc / efficiency(t, layer.kind) * core_split(layer, t, cores)
 
 
 def cpu_seconds(layer: Layer, t: TargetProfile) -> float:

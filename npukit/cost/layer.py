@@ -112,6 +112,8 @@ def cost_group(layers: Sequence[Layer], head: int, fusion: Fusion, t: TargetProf
     total_bytes = 0
     for j in members:
         read, write = _traffic(layers[j], t, skip)
+        if j == head and opts.cores > 1 and lead.geom is not None:
+            read += sum(lead.in_bytes) * (opts.cores - 1)   # every core reads the whole input
         total_bytes += read + write
         rows.append((j, _row(layers[j], t, read_bytes=read, write_bytes=write,
                              bound="fused", fused_into="" if j == head else lead.name)))

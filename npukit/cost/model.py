@@ -109,11 +109,12 @@ def _totals(rep: PerfReport, one_core: Sequence[LayerCost], t: TargetProfile,
     npu1 = sum(r.cycles for r in one_core if r.engine == "npu") + rep.launch_cycles
     cpu = sum(r.cycles for r in rep.rows if r.engine == "cpu" and not r.io)
     dram = sum(r.dram_bytes for r in rep.rows) + sum(b.nbytes for b in rep.boundaries)
+    dram1 = sum(r.dram_bytes for r in one_core) + sum(b.nbytes for b in rep.boundaries)
     macs = sum(r.macs for r in rep.rows)
     npu_macs = sum(r.macs for r in rep.rows if r.engine == "npu")
     inf = total - io
     limits = {"npu": t.npu.cores * mhz * 1e6 / npu1 if npu1 else float("inf"),
-              "dram": bytes_per_cycle(t) * mhz * 1e6 / dram if dram else float("inf"),
+              "dram": bytes_per_cycle(t) * mhz * 1e6 / dram1 if dram1 else float("inf"),
               "cpu": mhz * 1e6 / cpu if cpu else float("inf")}
     bound_by = min(limits, key=lambda k: limits[k])
     npu_cyc = sum(r.cycles for r in rep.rows if r.engine == "npu")

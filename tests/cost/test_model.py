@@ -37,10 +37,12 @@ def test_cores_split_compute_for_latency_and_multiply_throughput(toy):
     two = estimate_layers(layers, toy, options=CostOptions(cores=2))
     assert two.rows[0].compute_cycles == one.rows[0].compute_cycles / 2
     assert two.rows[0].overhead_cycles == one.rows[0].overhead_cycles + 500
+    # each core reads the whole 64 KiB input
+    assert two.rows[0].read_bytes == one.rows[0].read_bytes + 64 * 32 * 32
     # throughput: both cores, one inference each, at the one-core latency
     npu1 = one.rows[0].cycles + one.launch_cycles
     assert two.totals["throughput_fps"] == pytest.approx(
-        min(2 * 1e9 / npu1, 1e9 / two.totals["dram_bytes"]))
+        min(2 * 1e9 / npu1, 1e9 / one.totals["dram_bytes"]))
     assert two.conditions["latency_cores"] == 2 and two.conditions["throughput_cores"] == 2
 
 
