@@ -99,18 +99,6 @@ def rule_format_pair(cfg: AippConfig) -> str | None:
     return None
 
 
-def rule_yuv420sp_even(cfg: AippConfig) -> str | None:
-    if cfg.input_format != "YUV420SP_U8" or cfg.dynamic:
-        return None
-    if cfg.src_w % 2 or cfg.src_h % 2:
-        return f"YUV420SP frames have even sizes, got {cfg.src_w}x{cfg.src_h}"
-    c = cfg.crop
-    if c and any(v % 2 for v in (c.x, c.y, c.w, c.h)):
-        return ("YUV420SP crops start and end on even coordinates (a chroma sample covers "
-                f"2x2 pixels): load_start_pos {c.x},{c.y}, crop_size {c.w}x{c.h}")
-    return None
-
-
 def rule_crop_inside(cfg: AippConfig) -> str | None:
     c = cfg.crop
     if c is None:
@@ -127,6 +115,18 @@ def rule_crop_alignment(cfg: AippConfig) -> str | None:
     if cfg.crop and (cfg.crop.x * BITS_PER_PIXEL[cfg.input_format]) % 8:
         return (f"load_start_pos_w x bits-per-pixel must be a multiple of 8: "
                 f"{cfg.crop.x} x {BITS_PER_PIXEL[cfg.input_format]} is not")
+    return None
+
+
+def rule_yuv420sp_even(cfg: AippConfig) -> str | None:
+    if cfg.input_format != "YUV420SP_U8" or cfg.dynamic:
+        return None
+    if cfg.src_w % 2 or cfg.src_h % 2:
+        return f"YUV420SP frames have even sizes, got {cfg.src_w}x{cfg.src_h}"
+    c = cfg.crop
+    if c and any(v % 2 for v in (c.x, c.y, c.w, c.h)):
+        return ("YUV420SP crops start and end on even coordinates (a chroma sample covers "
+                f"2x2 pixels): load_start_pos {c.x},{c.y}, crop_size {c.w}x{c.h}")
     return None
 
 
