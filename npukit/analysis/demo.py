@@ -97,15 +97,45 @@ def _digits(g: Any, opt: Any, path: str, prof: Any, out_dir: Path, echo: Echo,
     echo(report.format())
     res["report"] = str(write_html(report, out_dir, title=f"digit CNN on {prof.name}"))
     res["output_cosine"] = report.outputs["logits"]["mean_cosine"]
-    _stage(echo, "placement")
-    rows = qm.placement()
-    npu = [r for r in rows if r["engine"] == "npu"]
-    echo(f"{len(npu)} of {len(rows)} nodes run as integer kernels on the NPU:")
-    for r in rows:
-        echo(f"  {r['engine']:<4} {r['node']:<44} {r['reason']}")
-    res["npu_nodes"], res["nodes_placed"] = len(npu), len(rows)
+    res.update(_compile_and_run(qm, prof, out_dir, x, labels, echo))
     echo(f"\nHTML report: {res['report']}")
     return res
+
+
+def _compile_and_run(qm: Any, prof: Any, out_dir: Path, x: np.ndarray, labels: np.ndarray,
+                     echo: Echo) -> dict[str, Any]:
+    """Compile the .npk (batch 1 for the board, batch 50 for this check), print the
+    placement, reload it through the Runtime and compare with the simulator."""
+    from npukit.compiler import compile_model
+    from npukit.runtime import Runtime
+    from npukit.sim.program_executor import ProgramExecutor
+    _stage(echo, f"placement and compile for {prof.name}")
+    path = out_dir / f"digits_{prof.name}.npk"
+    shapes = [{"image": [1, 1, 28, 28]}, {"image": [BATCH, 1, 28, 28]}]
+    result = compile_model(qm, prof, path, shapes=shapes, force=True)
+    placement = result.placements[result.shapes[0]]
+    echo(placement.format())
+    plan = result.plans[result.shapes[0]]
+    echo(f"wrote {path} ({result.file_bytes / 1024:.1f} KiB) in {result.seconds:.2f} s; "
+         f"activation arena {plan.arena_bytes} B (lower bound {plan.lower_bound} B)")
+    _stage(echo, "run the .npk through the Runtime")
+    sim = ProgramExecutor(result.programs[result.shapes[1]])
+    with Runtime(path) as rt:
+        got = [rt.run(f)["logits"] for f in _batches(x)]
+        want = [sim.run(f)["logits"] for f in _batches(x)]
+        one = rt.run({"image": x[:1]})["logits"]
+    same = all(np.array_equal(a, b) for a, b in zip(got, want))
+    if not same:
+        raise NpukitError("the Runtime's outputs differ from the simulator's (a bug: please "
+                          "report it)")
+    acc = float((np.concatenate(got).argmax(1) == labels).mean())
+    echo(f"Runtime on {len(labels)} held-out digits: accuracy {acc:.2%}, outputs identical to "
+         f"the simulator's bit for bit; batch-1 program: class {int(one.argmax())} for "
+         f"label {int(labels[0])}")
+    counts = placement.counts()
+    return {"npk": str(path), "npk_bytes": result.file_bytes, "runtime_accuracy": acc,
+            "runtime_bit_exact": same, "placement": counts,
+            "arena_bytes": plan.arena_bytes, "arena_lower_bound": plan.lower_bound}
 
 
 def _ort_logits(path: str, x: np.ndarray) -> np.ndarray:
