@@ -24,7 +24,8 @@ from npukit.quant.algorithms.bias_correction import (
     correct_bias_sequential,
 )
 from npukit.quant.algorithms.cle import CleReport, equalize
-from npukit.quant.assign import Decision, assign_params
+from npukit.quant.algorithms.range_search import search_ranges
+from npukit.quant.assign import Decision, assign_params, node_precision
 from npukit.quant.calib_data import CalibConfig, CalibrationSource
 from npukit.quant.calibrator import CalibrationResult, calibrate
 from npukit.quant.config import QuantConfig
@@ -102,6 +103,8 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
     feeds = list(feeds or [])
     qg = float_graph.copy()
     ranges = {k: tuple(map(float, v)) for k, v in result.ranges.items()}
+    if config.range_search_samples and feeds:
+        ranges.update(_searched(float_graph, ranges, config, feeds))
     decisions = assign_params(qg, ranges, config)
     qm = QuantizedModel(float_graph, qg, config, decisions, result, cle=cle, feeds=feeds)
     if config.bias_correction and feeds:
@@ -110,6 +113,16 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
         qm.bias = fn(float_graph, qg, qm.program, feeds[:config.bias_correction_samples])
         qm._program = None
     return qm
+
+
+def _searched(g: Graph, ranges: dict, config: QuantConfig,
+              feeds: list[Mapping[str, np.ndarray]]) -> dict:
+    """Output-error range search, for values whose producer runs at the default dtype."""
+    found = search_ranges(g, ranges, feeds[:config.range_search_samples],
+                          dtype=config.activations, symmetric=config.symmetric_activations,
+                          rounding=config.rounding)
+    return {v: r for v, r in found.items()
+            if (p := g.producer(v)) is None or node_precision(p, config)[0] == config.activations}
 
 
 def _source(calib: Any, g: Graph, cfg: CalibConfig | None) -> Iterable[Any]:
