@@ -1,0 +1,128 @@
+"""AippStage: shapes, batches, static vs dynamic parameters, the manifest form, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from npukit.preprocess import AippError, AippStage, formats, from_dict, parse_atc
+
+NV12 = {"input_format": "YUV420SP_U8", "src_image_size_w": 32, "src_image_size_h": 24,
+        "csc_switch": True, "resize": True, "resize_output_w": 16, "resize_output_h": 16,
+        "mean_chn_0": 10, "var_reci_chn_0": 0.5}
+RGB = {"input_format": "RGB888_U8", "src_image_size_w": 20, "src_image_size_h": 10,
+       "resize": True, "resize_mode": "nearest", "resize_output_w": 16,
+       "resize_output_h": 16, "model_format": "BGR"}
+DYN = "aipp_op {\n aipp_mode : dynamic\n max_src_image_size : 1200\n}\n"
+
+
+def _frames(stage, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, stage.input_spec().shape, np.uint8)
+
+
+def test_shapes_static():
+    stage = AippStage(from_dict(NV12), batch=2)
+    assert stage.input_spec().shape == (2, 36, 32) and stage.input_spec().dtype == "uint8"
+    assert stage.output_shape() == (2, 3, 16, 16)
+    nhwc = AippStage(from_dict(NV12), layout="NHWC")
+    assert nhwc.output_shape() == (1, 16, 16, 3)
+    f = _frames(nhwc)
+    assert np.array_equal(nhwc.run_int(f), AippStage(from_dict(NV12)).run_int(f)
+                          .transpose(0, 2, 3, 1))
+    assert nhwc.run_float(f).shape == (1, 16, 16, 3) and nhwc.run_float(f).dtype == np.float32
+
+
+def test_static_batch_shares_one_parameter_set():
+    stage = AippStage(from_dict(NV12), batch=2)
+    f = _frames(stage)
+    one = AippStage(from_dict(NV12))
+    out = stage.run_int(f, (0.5, 0, "int8"))
+    assert out.shape == (2, 3, 16, 16) and out.dtype == np.int8
+    for i in range(2):
+        assert np.array_equal(out[i], one.run_int(f[i], (0.5, 0, "int8"))[0])
+
+
+def test_json_round_trip():
+    stage = AippStage(from_dict(NV12), batch=2, layout="NHWC", name="images")
+    again = AippStage.from_json(stage.to_json())
+    assert again.to_json() == stage.to_json() and again.cfg == stage.cfg
+    dyn = AippStage(parse_atc(DYN), model_hw=(16, 16), batch=2).with_dynamic([NV12, RGB])
+    back = AippStage.from_json(dyn.to_json())
+    f = _frames(dyn)
+    assert np.array_equal(back.run_int(f), dyn.run_int(f))
+
+
+def test_dynamic_parameters_differ_per_batch_item():
+    stage = AippStage(parse_atc(DYN), model_hw=(16, 16), batch=2)
+    assert stage.input_spec().shape == (2, 1200)
+    assert stage.output_shape() == (2, 3, 16, 16)
+    bound = stage.with_dynamic([NV12, RGB])
+    buf = _frames(bound, seed=4)
+    out = bound.run_int(buf, (0.5, 3, "int8"))
+    nv = buf[0, :32 * 36].reshape(36, 32)
+    rgb = buf[1, :600].reshape(10, 20, 3)
+    assert np.array_equal(out[0], AippStage(from_dict(NV12)).run_int(nv, (0.5, 3, "int8"))[0])
+    assert np.array_equal(out[1], AippStage(from_dict(RGB)).run_int(rgb, (0.5, 3, "int8"))[0])
+    same = stage.with_dynamic(from_dict(NV12))  # one set for the whole batch
+    assert same.run_float(buf).shape == (2, 3, 16, 16)
+    assert np.array_equal(bound.run_int([nv, rgb]), bound.run_int(buf))
+
+
+def test_dynamic_parameters_missing_at_run_time():
+    stage = AippStage(parse_atc(DYN), model_hw=(16, 16))
+    with pytest.raises(AippError, match="(?s)dynamic_params_missing.*with_dynamic"):
+        stage.run_int(np.zeros((1, 1200), np.uint8))
+    with pytest.raises(AippError, match="dynamic_params_missing"):
+        stage.run_float(np.zeros((1, 1200), np.uint8))
+    with pytest.raises(AippError, match="dynamic_params_missing"):
+        stage.frame_from_image(np.zeros((10, 20, 3), np.uint8))
+
+
+@pytest.mark.parametrize("params, rule", [
+    ([NV12, NV12, NV12], "dynamic_batch"),
+    ({**NV12, "resize_output_w": 8}, "dynamic_shape"),
+    ({**NV12, "src_image_size_w": 64}, "dynamic_max_size"),
+    ({**NV12, "mean_chn_0": 300}, "field_range"),
+    ({"aipp_mode": "dynamic", "max_src_image_size": 10}, "dynamic_fields"),
+])
+def test_bad_dynamic_parameters(params, rule):
+    stage = AippStage(parse_atc(DYN), model_hw=(16, 16), batch=2)
+    with pytest.raises(AippError) as e:
+        stage.with_dynamic(params)
+    assert e.value.rule == rule
+
+
+def test_bad_stage_use():
+    with pytest.raises(AippError, match="(?s)dynamic_shape.*model_hw"):
+        AippStage(parse_atc(DYN))
+    with pytest.raises(AippError, match="dynamic_fields.*static"):
+        AippStage(from_dict(NV12)).with_dynamic(NV12)
+    with pytest.raises(AippError, match="layout"):
+        AippStage(from_dict(NV12), layout="CHW")
+    with pytest.raises(AippError, match="batch"):
+        AippStage(from_dict(NV12), batch=0)
+    stage = AippStage(from_dict(NV12), batch=2)
+    with pytest.raises(AippError, match="frame_size.*does not match"):
+        stage.run_int(np.zeros((3, 36, 32), np.uint8))
+    with pytest.raises(AippError, match="frame_size.*src_image_size 32x24"):
+        AippStage(from_dict(NV12)).run_int(np.zeros((1, 24, 32), np.uint8))
+    with pytest.raises(AippError, match="manifest.*version"):
+        AippStage.from_json('{"version": 99}')
+    with pytest.raises(AippError, match="manifest.*corrupt"):
+        AippStage.from_json("{not json")
+
+
+def test_frame_from_image_feeds_calibration():
+    rng = np.random.default_rng(7)
+    rgb = np.repeat(np.repeat(rng.integers(0, 256, (6, 8, 3), np.uint8), 4, 0), 4, 1)
+    cfg = from_dict({"input_format": "YUV420SP_U8", "src_image_size_w": 32,
+                     "src_image_size_h": 24, "csc_switch": True})
+    stage = AippStage(cfg)
+    frame = stage.frame_from_image(rgb)
+    assert frame.shape == formats.frame_shape("YUV420SP_U8", 24, 32)
+    back = stage.run_float(frame)[0].transpose(1, 2, 0)
+    assert np.abs(back - rgb).max() <= 3  # RGB -> YUV -> RGB round trip, blocky image
+    big = np.repeat(np.repeat(rgb, 2, 0), 2, 1)
+    assert stage.frame_from_image(big).shape == frame.shape
+    with pytest.raises(AippError, match="frame_size.*64x48"):
+        stage.frame_from_image(big, fit=False)
