@@ -92,25 +92,28 @@ def efficiency(t: TargetProfile, kind: str) -> float:
     return float(t.npu.efficiency[kind])
 
 
-def core_split(layer: Layer, t: TargetProfile, cores: int) -> float:
-    """Fraction of a layer's cycles one of ``cores`` cores runs.
+def core_splits(layer: Layer, t: TargetProfile, cores: int) -> list[tuple[float, int]]:
+    """Ways to split a layer over ``cores``: ``(fraction of cycles per core, extra bytes)``.
 
-    Array layers split their output channels in whole ``atomic_k`` blocks
-    (depthwise: ``atomic_c`` blocks), so a layer with fewer blocks than cores
-    does not speed up; vector layers split evenly.
+    By output channels, in whole ``atomic_k`` blocks (depthwise: ``atomic_c``):
+    every core reads the whole input.  By output positions, in whole
+    ``atomic_p`` blocks: every core reads all the weights.  A layer with fewer
+    blocks than cores gains nothing from the extra cores; vector layers split evenly.
     """
     if cores <= 1:
-        return 1.0
+        return [(1.0, 0)]
     g = layer.geom
     if g is None or layer.kind not in ("conv", "depthwise", "gemm"):
-        return 1.0 / cores
-    ac, ak, _ = atoms(t, layer.dtype)
-    blocks = ceil(g.cout / (ac if layer.kind == "depthwise" else ak))
-    return ceil(blocks / cores) / blocks
+        return [(1.0 / cores, 0)]
+    ac, ak, ap = atoms(t, layer.dtype)
+    kb = ceil(g.cout / (ac if layer.kind == "depthwise" else ak))
+    pb = ceil(g.out_pixels / ap) * g.batch
+    return [(ceil(kb / cores) / kb, sum(layer.in_bytes) * (cores - 1)),
+            (ceil(pb / cores) / pb, layer.weight_bytes * (cores - 1))]
 
 
-def npu_compute_cycles(layer: Layer, t: TargetProfile, cores: int = 1) -> float:
-    """Compute cycles of an NPU layer split over ``cores`` (output channels per core)."""
+def npu_compute_cycles(layer: Layer, t: TargetProfile, split: float = 1.0) -> float:
+    """Compute cycles of an NPU layer on one core running ``split`` of it."""
     if layer.kind in ("view", "move"):
         return 0.0
     if layer.geom is not None and layer.kind in ("conv", "depthwise", "gemm"):
@@ -118,7 +121,7 @@ def npu_compute_cycles(layer: Layer, t: TargetProfile, cores: int = 1) -> float:
     else:
         ac, _, ap = atoms(t, layer.dtype)
         cyc = layer.work / float(ac * ap)     # vector units: one channel atom per cycle
-    return cyc / efficiency(t, layer.kind) * core_split(layer, t, cores)
+    return cyc / efficiency(t, layer.kind) * split
 
 
 def cpu_seconds(layer: Layer, t: TargetProfile) -> float:

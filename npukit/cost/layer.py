@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Collection, Sequence
 
-from npukit.cost.compute import cpu_seconds, npu_compute_cycles, utilisation
+from npukit.cost.compute import core_splits, cpu_seconds, npu_compute_cycles, utilisation
 from npukit.cost.fuse import Fusion
 from npukit.cost.layers import Layer
 from npukit.cost.memory import (
@@ -112,13 +112,14 @@ def cost_group(layers: Sequence[Layer], head: int, fusion: Fusion, t: TargetProf
     total_bytes = 0
     for j in members:
         read, write = _traffic(layers[j], t, skip)
-        if j == head and opts.cores > 1 and lead.geom is not None:
-            read += sum(lead.in_bytes) * (opts.cores - 1)   # every core reads the whole input
         total_bytes += read + write
         rows.append((j, _row(layers[j], t, read_bytes=read, write_bytes=write,
                              bound="fused", fused_into="" if j == head else lead.name)))
-    compute = npu_compute_cycles(lead, t, opts.cores)
-    memory = memory_cycles(total_bytes, t)
+    full = npu_compute_cycles(lead, t)
+    split, extra = min(core_splits(lead, t, opts.cores),
+                       key=lambda s: max(full * s[0], memory_cycles(total_bytes + s[1], t)))
+    compute, memory = full * split, memory_cycles(total_bytes + extra, t)
+    rows[0][1].read_bytes += extra
     overhead = float(t.npu.per_layer_overhead_cycles)
     if opts.cores > 1:
         overhead += consts.core_sync_cycles

@@ -10,6 +10,7 @@ from costkit import conv_layer, toy_dict, vector_layer
 from npukit.cost.compute import (
     array_cycles,
     atoms,
+    core_splits,
     cpu_seconds,
     macs_per_cycle,
     npu_compute_cycles,
@@ -23,10 +24,16 @@ def test_single_conv_cycles_by_hand(toy):
     # 8→8 channels fill one 8×8 atom; 4×4 outputs × 3×3 taps = 144 cycles
     layer = conv_layer(cin=8, cout=8, hw=4, k=3)
     assert npu_compute_cycles(layer, toy) == 144
-    # one block of 8 kernels cannot be split over two cores; two blocks can
-    assert npu_compute_cycles(layer, toy, cores=2) == 144
-    assert npu_compute_cycles(conv_layer(cout=16), toy, cores=2) == 144
+    assert npu_compute_cycles(layer, toy, split=0.5) == 72
     assert utilisation(layer.macs, 144, toy, "int8") == pytest.approx(1.0)
+
+
+def test_core_splits_by_channel_blocks_or_positions(toy):
+    # one block of 8 kernels cannot split by channels; 16 positions split by rows
+    # (each core then reads all 576 B of weights)
+    assert core_splits(conv_layer(), toy, 2) == [(1.0, 128), (0.5, 576)]
+    assert core_splits(conv_layer(cout=16), toy, 2)[0] == (0.5, 128)
+    assert core_splits(conv_layer(), toy, 1) == [(1.0, 0)]
 
 
 @pytest.mark.parametrize("cin,cout,k,expect", [
