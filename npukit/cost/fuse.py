@@ -1,11 +1,12 @@
 """Which layers ride in a producer's pipeline (NVDLA's SDP, RKNPU's DPU).
 
-An NPU elementwise layer (bias, activation, residual add, lookup table)
-whose input is the *only* use of a conv / depthwise / GEMM output — or of a
-layer already fused into one — runs in that layer's output pipeline: it
-costs no compute, no per-layer overhead, and the producer's output never
-goes to DRAM.  The fused layer still reads its other operands (the residual
-branch) and writes the group's output.
+An NPU elementwise layer (bias, activation, residual add, lookup table:
+:data:`~npukit.cost.layers.FUSABLE_OPS`; no reductions such as Softmax) that
+is the *only* reader of a conv / depthwise / GEMM output — or of a layer
+already fused into one — runs in that layer's output pipeline: it costs no
+compute, no per-layer overhead, and the producer's output never goes to
+DRAM.  The fused layer still reads its other operands (the residual branch)
+and writes the group's output.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from npukit.cost.layers import ARRAY_KINDS, Layer
+from npukit.cost.layers import ARRAY_KINDS, FUSABLE_OPS, Layer
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def find_fusions(layers: Sequence[Layer], outputs: Sequence[str] = (),
                 break
             nxt = users[0]
             cand = layers[nxt]
-            if cand.engine != "npu" or cand.kind != "elementwise" or anchor[nxt] != nxt:
+            if (cand.engine != "npu" or cand.kind != "elementwise" or anchor[nxt] != nxt
+                    or cand.op not in FUSABLE_OPS):
                 break
             anchor[nxt] = i
             on_chip.add(outs[0])

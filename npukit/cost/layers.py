@@ -24,8 +24,15 @@ KERNEL_KINDS = {
     "Conv": "conv", "MatMul": "gemm", "Add": "elementwise", "Mul": "elementwise",
     "Clamp": "elementwise", "Lut": "elementwise", "MaxPool": "pool",
     "AveragePool": "pool", "GlobalPool": "pool", "Concat": "move", "Move": "move",
-    "Quantize": "convert", "Dequantize": "convert",
+    "Quantize": "convert", "Dequantize": "convert", "ResizeLinear": "move",
+    "Softmax": "elementwise",
 }
+#: Elementwise ops a conv pipeline's output stage applies on the fly (NVDLA SDP):
+#: per-element, no reduction across the tensor.
+FUSABLE_OPS = frozenset({
+    "Add", "Sub", "Mul", "Div", "Sum", "Clamp", "Clip", "Relu", "LeakyRelu", "PRelu",
+    "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Swish", "Elu", "Selu", "Gelu", "Erf",
+    "BatchNormalization", "Exp", "Softplus", "Mish"})
 #: ONNX ops that only relabel a tensor's shape: no data moves on the NPU.
 VIEW_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"})
 #: ONNX ops by kind, for the graph path (anything else with MACs is ``elementwise``).

@@ -26,3 +26,8 @@ def test_two_readers_or_a_program_output_stop_fusion():
 def test_cpu_consumer_does_not_fuse():
     layers = [conv_layer(out="y"), vector_layer("a", "Relu", ("y",), "p", 128, engine="cpu")]
     assert find_fusions(layers).anchor == (0, 1)
+
+
+def test_reductions_do_not_fuse():
+    layers = [conv_layer(out="y"), vector_layer("sm", "Softmax", ("y",), "p", 128)]
+    assert find_fusions(layers).anchor == (0, 1)
