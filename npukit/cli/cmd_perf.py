@@ -96,6 +96,12 @@ def estimate_all(args: argparse.Namespace) -> list[Any]:
     from npukit.cli.common import parse_input_shapes
     from npukit.cost import CostOptions, estimate
     from npukit.targets import load_target
+    from npukit.targets.schema import DTYPES
+    if args.dtype not in DTYPES:
+        raise NpukitError(f"--dtype {args.dtype!r} is not a dtype npukit knows",
+                          hint=f"use one of {', '.join(DTYPES)}")
+    if args.cores < 1:
+        raise NpukitError(f"--cores {args.cores}: at least one core runs the model")
     model, info = load_model(args.model, parse_input_shapes(args.input_shape))
     reports = []
     for name in _targets(args):

@@ -113,3 +113,11 @@ def test_estimate_stage_is_fast():
     t0 = time.perf_counter()
     estimate(g, "rk3588").format()
     assert time.perf_counter() - t0 < 1.0          # pure arithmetic per layer
+
+
+def test_bad_options_are_named(tmp_path):
+    m = _onnx(tmp_path / "m.onnx")
+    with pytest.raises(NpukitError, match="--dtype 'int7'"):
+        cmd_perf.run(_args(m, dtype="int7"))
+    with pytest.raises(NpukitError, match="--cores 0"):
+        cmd_perf.run(_args(m, cores=0))

@@ -38,3 +38,9 @@ def test_chart_html_and_formats(report, tmp_path):
     assert write_chart([report], tmp_path / "c.html").exists()
     with pytest.raises(CostError, match="unknown format"):
         write_chart([report], tmp_path / "c.txt")
+
+
+def test_chart_png(report, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = write_chart([report, report], tmp_path / "c.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
