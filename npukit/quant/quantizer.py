@@ -23,6 +23,7 @@ from npukit.quant.algorithms.bias_correction import (
     correct_bias,
     correct_bias_sequential,
 )
+from npukit.quant.algorithms.bias_range import fit_bias_range
 from npukit.quant.algorithms.cle import CleReport, equalize
 from npukit.quant.algorithms.range_search import search_ranges
 from npukit.quant.assign import Decision, assign_params, node_precision
@@ -106,11 +107,13 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
     if config.range_search_samples and feeds:
         ranges.update(_searched(float_graph, ranges, config, feeds))
     decisions = assign_params(qg, ranges, config)
+    fit_bias_range(qg)
     qm = QuantizedModel(float_graph, qg, config, decisions, result, cle=cle, feeds=feeds)
     if config.bias_correction and feeds:
         fn = correct_bias if config.bias_correction_mode == "single" else \
             correct_bias_sequential
         qm.bias = fn(float_graph, qg, qm.program, feeds[:config.bias_correction_samples])
+        fit_bias_range(qg)
         qm._program = None
     return qm
 

@@ -248,8 +248,8 @@ def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
             eps = m.shift()
             if np.any(eps):
                 step = _acc_scale(qgraph, node, prog, rec)
-                rec.tensors["bias"] = (rec.tensors["bias"].astype(np.int64)
-                                       - np.round(eps / step)).astype(np.int32)
+                new = rec.tensors["bias"].astype(np.float64) - np.round(eps / step)
+                rec.tensors["bias"] = np.clip(new, -2.0 ** 31, 2.0 ** 31 - 1).astype(np.int32)
                 outs = st.record(k)
                 old = qgraph.const(node.inputs[2]) if len(node.inputs) > 2 and \
                     node.inputs[2] else None
