@@ -103,6 +103,9 @@ class _Builder:
         g = self.g
         engine, reason = placement(node, g, self.t, self.dtype)
         acts = [i for i in node.inputs if i and g.values[i].const is None]
+        if node.op_type in VIEW_OPS and acts:      # a view stays where its input is
+            engine = "npu" if "npu" in self.forms.get(acts[0], ()) else "cpu"
+            reason = "" if engine == "npu" else "shape-only op beside a CPU producer"
         consts = [i for i in node.inputs if i and g.values[i].const is not None]
         ins = tuple(self.form(i, engine) for i in acts)
         outs = [o for o in node.outputs if o]

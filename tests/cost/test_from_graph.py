@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from costkit import tiny_graph
 
 from npukit.cost import CostError, estimate, graph_layers
+from npukit.ir import Node, Value
 
 
 def test_nodes_run_on_the_npu_as_int8(toy):
@@ -44,3 +46,14 @@ def test_a_dtype_the_npu_lacks_runs_on_the_cpu(toy):
     layers = graph_layers(tiny_graph(), toy, "int16")          # toy has int8 / fp16 only
     conv = next(x for x in layers if x.name == "conv")
     assert conv.engine == "cpu" and "npu.macs_per_cycle.int16" in conv.reason
+
+
+def test_a_view_stays_with_its_producer(toy):
+    g = tiny_graph(with_topk=True)
+    g.add_const("shape", np.array([1, -1], np.int64))
+    g.add_value(Value("flat", "float32", (1, 128)))
+    g.add_node(Node("flat", "Reshape", ["v", "shape"], ["flat"]))
+    g.outputs = ["flat"]
+    layers = graph_layers(g, toy)
+    assert next(x for x in layers if x.name == "flat").engine == "cpu"
+    assert not [x for x in layers if x.name.startswith("v@")]    # no round trip for a view
