@@ -148,3 +148,19 @@ class _Tee:
             if len(self.kept) < self.n:
                 self.kept.append(feed)
             yield feed
+
+
+def quantized_from_table(graph: Graph, table: Mapping[str, Any],
+                         config: QuantConfig | None = None) -> QuantizedModel:
+    """A QuantizedModel whose params come from a table (a QDQ model's, a JSON table, a
+    QAT export) instead of calibration.  Values the table does not name stay float, and
+    the nodes that need them run on the CPU with that reason."""
+    from npukit.quant.table import apply_table
+    config = config or QuantConfig()
+    g = optimize(graph, level=QUANT_LEVEL)[0]
+    known = {k: v for k, v in table.items() if k in g.values}
+    qg = g.copy()
+    apply_table(qg, known)
+    decisions = [Decision(n.name, n.op_type, "table", "params from the imported table")
+                 for n in qg.nodes]
+    return QuantizedModel(g, qg, config, decisions)
