@@ -122,3 +122,23 @@ def test_ties_round_with_the_target_mode():
         _, fast, ref = run_both(g, {"a": a, "b": b}, mode)
         np.testing.assert_array_equal(fast["y@q"], codes_)
         np.testing.assert_array_equal(ref["y@q"], codes_)
+
+
+def test_mixed_dtypes():
+    """int16 + int8 → int8: 15 bits of headroom, one requantization per input."""
+    for op in ("Add", "Sub", "Mul"):
+        g = binary_graph(op, (3, 4), (4,))
+        set_params(g, "a", "int16", 2.0**-12, 0)
+        set_params(g, "b", "int8", 0.02, -5)
+        set_params(g, "y", "int8", 0.05, 1)
+        rng = np.random.default_rng(7)
+        feeds = {"a": rng.uniform(-2, 2, (3, 4)).astype(np.float32),
+                 "b": rng.uniform(-2, 2, (4,)).astype(np.float32)}
+        prog, fast, ref = run_both(g, feeds)
+        np.testing.assert_array_equal(fast["y@q"], ref["y@q"])
+        if op != "Mul":
+            assert prog.records[2].attrs["left_shift"] == 15
+        fq = {k: dequantize(fast[k + "@q"], g.values[k].quant.scale,
+                            g.values[k].quant.zero_point) for k in "ab"}
+        want = FloatExecutor(g).run(fq)["y"]
+        assert np.max(np.abs(fast["y"] - want)) <= 0.51 * 0.05

@@ -140,3 +140,20 @@ def test_concat_fast_equals_reference_and_float(const, dtype, rounding, seed, sc
     step, zp = float(qy.scale[0]), int(qy.zero_point[0])
     want = np.clip(want, step * (qy.qmin - zp), step * (qy.qmax - zp))   # saturation
     assert np.max(np.abs(fast["y"] - want)) <= 0.51 * step
+
+
+def test_concat_mixes_dtypes():
+    """An int16 input and an int8 input joined into int8 output params."""
+    g = concat_graph(const=False)
+    g.values["a"].quant = QuantParams.per_tensor("int16", 2.0**-10, 0)
+    g.values["b"].quant = QuantParams.per_tensor("int8", 0.05, 3)
+    g.values["c"].quant = QuantParams.per_tensor("uint8", 0.02, 128)
+    g.values["y"].quant = QuantParams.per_tensor("int8", 0.04, -2)
+    rng = np.random.default_rng(3)
+    feeds = {n: rng.uniform(-2, 2, g.values[n].shape).astype(np.float32) for n in "abc"}
+    _, fast, ref = run_both(g, feeds, "half_to_even")
+    np.testing.assert_array_equal(fast["y@q"], ref["y@q"])
+    assert fast["y@q"].dtype == np.int8
+    xs = [dequantize(fast[n + "@q"], g.values[n].quant.scale, g.values[n].quant.zero_point)
+          for n in "abc"]
+    assert np.max(np.abs(fast["y"] - np.concatenate(xs, axis=-1))) <= 0.02 + 1e-6
