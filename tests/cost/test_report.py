@@ -1,4 +1,4 @@
-"""PerfReport output forms: text, JSON, CSV; the chart."""
+"""PerfReport output forms: text, JSON, CSV."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import json
 import pytest
 from costkit import tiny_graph
 
-from npukit.cost import CostError, estimate
-from npukit.cost.chart import html, write_chart
+from npukit.cost import estimate
 
 
 @pytest.fixture
@@ -30,17 +29,3 @@ def test_json_and_csv(report):
     assert set(data) >= {"totals", "memory", "conditions", "layers", "boundaries"}
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert len(rows) == len(report.rows) and rows[1]["node"] == "conv"
-
-
-def test_chart_html_and_formats(report, tmp_path):
-    page = html([report])
-    assert page.count("<rect") >= 3 and "<svg" in page and "memory-bound" in page
-    assert write_chart([report], tmp_path / "c.html").exists()
-    with pytest.raises(CostError, match="unknown format"):
-        write_chart([report], tmp_path / "c.txt")
-
-
-def test_chart_png(report, tmp_path):
-    pytest.importorskip("matplotlib")
-    path = write_chart([report, report], tmp_path / "c.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
