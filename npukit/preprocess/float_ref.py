@@ -11,6 +11,8 @@ exact float64 weights; the integer path's Q11 weights are its only departure
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from npukit.preprocess import formats, rules
@@ -49,15 +51,30 @@ def _linear_axis(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     return i0, i1, np.where(i0 >= n_in - 1, 0.0, s - i0)
 
 
-def resize_bilinear(img: np.ndarray, oh: int, ow: int) -> np.ndarray:
-    """Half-pixel-centre bilinear resize clamped at the edges, float64."""
+def resize_bilinear(img: np.ndarray, oh: int, ow: int,
+                    stage: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """Half-pixel-centre bilinear resize clamped at the edges, float64.
+
+    ``stage`` (per-pixel CSC + normalisation) is applied first, but only to the
+    rows and columns the resize reads — the same numbers as applying it to
+    the whole image, without converting pixels that are never used.
+    """
     y0, y1, fy = _linear_axis(img.shape[0], oh)
     x0, x1, fx = _linear_axis(img.shape[1], ow)
+    rows, (y0, y1) = _used(y0, y1)
+    cols, (x0, x1) = _used(x0, x1)
+    img = img[rows][:, cols]
+    img = stage(img) if stage is not None else img.astype(np.float64)
     fx = fx[None, :, None]
     top = img[y0][:, x0] * (1 - fx) + img[y0][:, x1] * fx
     bot = img[y1][:, x0] * (1 - fx) + img[y1][:, x1] * fx
     fy = fy[:, None, None]
     return top * (1 - fy) + bot * fy
+
+
+def _used(i0: np.ndarray, i1: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    used = np.unique(np.concatenate([i0, i1]))
+    return used, (np.searchsorted(used, i0), np.searchsorted(used, i1))
 
 
 def csc_float(img: np.ndarray, cfg: AippConfig) -> np.ndarray:
@@ -95,7 +112,8 @@ def run_float64(frame: np.ndarray, cfg: AippConfig) -> np.ndarray:
     r, (oh, ow) = cfg.resize, rules.output_hw(cfg)
     if r is not None and r.mode == "nearest":
         img = resize_nearest(img, oh, ow)
-    out = normalize(channels(img, cfg), cfg)
     if r is not None and r.mode == "bilinear":
-        out = resize_bilinear(out, oh, ow)
+        out = resize_bilinear(img, oh, ow, lambda x: normalize(channels(x, cfg), cfg))
+    else:
+        out = normalize(channels(img, cfg), cfg)
     return np.ascontiguousarray(np.moveaxis(out, -1, 0))
