@@ -51,7 +51,24 @@ IMPORTER_OPS = {("", "Constant")}  # folded into constants by the importer, not 
 MIN_OPSET = 7  # the importer refuses older models (importer._default_opset)
 
 # Known failures of ops npukit claims: (regex on the test name, one-line reason).
+_NARROW = r"(BFLOAT16|FLOAT8E4M3FN(UZ)?|FLOAT8E5M2(FNUZ)?|FLOAT8E8M0|FLOAT4E2M1|U?INT4|U?INT2)"
+_NO_DTYPE = "npukit does not carry bfloat16 / float8 / float4 / int4 / int2 tensors"
 KNOWN_FAILURES: list[tuple[str, str]] = [
+    (rf"^test_cast_(no_saturate_|e8m0_)?(FLOAT|FLOAT16)_to_{_NARROW}$", _NO_DTYPE),
+    (rf"^test_castlike_(no_saturate_)?(FLOAT|FLOAT16)_to_{_NARROW}_expanded$", _NO_DTYPE),
+    (r"^test_attention_\w+_bf16_expanded$", _NO_DTYPE),
+    (r"^test_castlike_(FLOAT|FLOAT16)_to_FLOAT8(E4M3FN(UZ)?|E5M2(FNUZ)?)$",
+     "CastLike to float8 ignores saturate=1 (clamp to the largest finite value)"),
+    (r"^test_training_dropout(_default)?(_mask)?$",
+     "Dropout training_mode=1 with ratio > 0 (random masks) is not implemented"),
+    (r"^test_identity_(sequence|opt)$", "npukit carries tensors only, not sequence/optional"),
+    (r"^test_causal_conv_with_state_silu_fp16_expanded$",
+     "Conv accumulates float16 in float16 (ops/conv.py conv_nd): 1.6e-3 relative error"),
+    (r"^test_attention_4d_causal_fp16_expanded$",
+     "float16 rounding order: 2-ulp (1.2e-3 relative) differences, rtol is 1e-3"),
+    (r"^test_resize_downsample_scales_(linear|cubic)_align_corners$",
+     "the reference maps align_corners through the unrounded length in·scale; npukit and "
+     "ORT use the integer output size"),
 ]
 
 
