@@ -124,14 +124,16 @@ def compare_table(reports: list[Any]) -> str:
     """One line per target: latency, FPS, throughput, utilisation, traffic, memory."""
     from npukit.cost.report import human
     lines = [f"{'target':<14} {'ms':>8} {'FPS':>8} {'thru FPS':>9} {'bound':<6} {'util':>5} "
-             f"{'DRAM/inf':>9} {'weights':>8} {'acts':>7} {'CPU lay':>7} {'>buf':>5}"]
+             f"{'DRAM/inf':>9} {'weights':>8} {'acts':>7} {'runtime':>7} {'CPU lay':>7} "
+             f"{'>buf':>5}"]
     for r in reports:
         t, m = r.totals, r.memory
         lines.append(f"{r.target:<14} {t['inference_ms']:8.3f} {t['fps']:8.1f} "
                      f"{t['throughput_fps']:9.1f} {t['throughput_bound_by']:<6} "
                      f"{100 * t['utilisation']:4.0f}% {human(t['dram_bytes']) + 'B':>9} "
                      f"{human(m['weight_bytes']) + 'B':>8} {human(m['activation_bytes']) + 'B':>7}"
-                     f" {t['cpu_layers']:>7} {len(m['over_buffer']):>5}")
+                     f" {human(m['runtime_bytes']) + 'B':>7} {t['cpu_layers']:>7} "
+                     f"{len(m['over_buffer']):>5}")
     return "\n".join(lines)
 
 
