@@ -14,6 +14,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", help="an .onnx file")
     p.add_argument("--target", default="generic-int8", help="target profile (rounding mode)")
     add_quant_args(p)
+    p.add_argument("--export-qdq", metavar="OUT.onnx",
+                   help="write the quantized model as QDQ ONNX (ONNX Runtime, TensorRT, OpenVINO)")
+    p.add_argument("--save-table", metavar="OUT.json", help="write every value's quant params")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.add_argument("--json", action="store_true", help="print the decisions as JSON")
     p.set_defaults(run=run)
 
@@ -21,10 +25,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from npukit.quant.quantizer import quantize
     from npukit.targets import load_target
+    _check_outputs(args)
     target = load_target(args.target)
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
                   show_progress=not args.json and sys.stderr.isatty())
+    _write_outputs(qm, args)
     rows = qm.placement()
     if args.json:
         print(json.dumps({"target": target.name, "config": _cfg(cfg), "placement": rows,
@@ -34,11 +40,34 @@ def run(args: argparse.Namespace) -> int:
     print(f"quantized {model.source} for {target.name}: {cfg.activations} activations, "
           f"{cfg.weights} weights ({'per-channel' if cfg.per_channel else 'per-tensor'}), "
           f"{cfg.algo} ranges over {qm.calibration.batches} batch(es)")
-    print(f"{npu} of {len(rows)} nodes run as integer kernels; the rest in float:")
+    rest = "" if npu == len(rows) else "; the rest in float:"
+    print(f"{npu} of {len(rows)} nodes run as integer kernels{rest}")
     for r in rows:
         if r["engine"] != "npu":
             print(f"  {r['node']}: {r['reason']}")
     return 0
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse before any work if an output exists (nothing a user has is overwritten)."""
+    from pathlib import Path
+
+    from npukit.errors import NpukitError
+    for flag, path in (("--export-qdq", args.export_qdq), ("--save-table", args.save_table)):
+        if path and Path(path).exists() and not args.force:
+            raise NpukitError(f"{path} already exists", hint=f"pass --force to overwrite it "
+                              f"(given with {flag})")
+
+
+def _write_outputs(qm: object, args: argparse.Namespace) -> None:
+    from pathlib import Path
+    if args.export_qdq:
+        from npukit.frontends.onnx import export_model
+        from npukit.quant.qdq import to_qdq
+        Path(args.export_qdq).write_bytes(export_model(to_qdq(qm.graph)).SerializeToString())
+    if args.save_table:
+        from npukit.quant.table import save_table, table_of
+        save_table(table_of(qm.graph), args.save_table)
 
 
 def _cfg(cfg: object) -> dict:

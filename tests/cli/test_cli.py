@@ -62,3 +62,21 @@ def test_unsupported_op_error_names_node(tmp_path, capsys):
     assert main(["info", str(tmp_path / "det.onnx")]) == 1
     err = capsys.readouterr().err
     assert "'Det'" in err and "'my_det'" in err and "Traceback" not in err
+
+
+def test_quantize_exports_qdq_and_table_without_overwriting(tmp_path, capsys):
+    import numpy as np
+
+    from npukit import demo
+    meta = demo.meta()
+    calib = tmp_path / "calib.npy"
+    np.save(calib, demo.calibration().tensors(meta["mean"], meta["std"])[:16])
+    qdq, table = tmp_path / "q.onnx", tmp_path / "t.json"
+    args = ["quantize", str(demo.MODEL), "--input-shape", "image:1,1,28,28", "--calib",
+            str(calib), "--export-qdq", str(qdq), "--save-table", str(table)]
+    assert main(args) == 0
+    assert "integer kernels" in capsys.readouterr().out
+    assert qdq.stat().st_size > 0 and table.stat().st_size > 0
+    before = qdq.read_bytes()
+    assert main(args) == 1
+    assert "--force" in capsys.readouterr().err and qdq.read_bytes() == before
