@@ -11,8 +11,9 @@ runtime's ``SetDynamicAippData`` does.  The raw frame input is then a flat
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
@@ -23,6 +24,7 @@ from npukit.preprocess.config import AippConfig, AippError, from_dict, to_dict
 
 ParamSet = Union[AippConfig, Mapping[str, Any]]
 JSON_VERSION = 1
+RAW_SUFFIXES = (".yuv", ".nv12", ".nv21", ".rgb", ".bgr", ".gray", ".raw", ".bin")
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,30 @@ class AippStage:
                                 f"{c.src_w}x{c.src_h}", rule="frame_size")
             a = formats.fit_rgb(a, c.src_h, c.src_w)
         return formats.encode_rgb(a, c)
+
+    def frame_from_file(self, path: str | Path,
+                        read_image: Callable[[Path], np.ndarray] | None = None) -> np.ndarray:
+        """A raw ``.yuv`` / ``.nv12`` / ``.nv21`` / ``.rgb`` / ``.bin`` file as one frame,
+        or an ordinary image (decoded by ``read_image`` to RGB uint8) converted to it."""
+        p = Path(path)
+        c = self.params[0] if self.params else self.cfg
+        if p.suffix.lower() in RAW_SUFFIXES:
+            if c.dynamic:
+                raise AippError("dynamic AIPP parameters are missing for this run",
+                                rule="dynamic_params_missing", hint="call with_dynamic() first")
+            return formats.read_raw(p, c)
+        if read_image is None:
+            raise AippError(f"{p.name}: not a raw frame ({', '.join(RAW_SUFFIXES)}) and no "
+                            "image reader given", rule="file")
+        return self.frame_from_image(read_image(p))
+
+    def calibration_batch(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB images pushed through this AIPP (float reference): what the model's input
+        sees on the board, for calibrating its quantization."""
+        frames = [self.frame_from_image(img) for img in images]
+        one = AippStage(self.cfg, layout=self.layout, model_hw=self.model_hw, name=self.name,
+                        model_channels=self.channels, params=self.params[:1])
+        return np.concatenate([one.run_float(f) for f in frames])
 
     # -- serialisation --------------------------------------------------------
     def to_json(self) -> str:

@@ -126,3 +126,22 @@ def test_frame_from_image_feeds_calibration():
     assert stage.frame_from_image(big).shape == frame.shape
     with pytest.raises(AippError, match="frame_size.*64x48"):
         stage.frame_from_image(big, fit=False)
+
+
+def test_frame_from_file_and_calibration_batch(tmp_path):
+    cfg = from_dict({"input_format": "YUV420SP_U8", "src_image_size_w": 32,
+                     "src_image_size_h": 24, "csc_switch": True})
+    stage = AippStage(cfg)
+    frame = np.random.default_rng(8).integers(0, 256, (36, 32), np.uint8)
+    frame.tofile(tmp_path / "cam.nv12")
+    assert np.array_equal(stage.frame_from_file(tmp_path / "cam.nv12"), frame)
+    rgb = np.full((24, 32, 3), 100, np.uint8)
+    got = stage.frame_from_file(tmp_path / "x.png", read_image=lambda p: rgb)
+    assert np.array_equal(got, stage.frame_from_image(rgb))
+    with pytest.raises(AippError, match="(?s)file.*no image reader"):
+        stage.frame_from_file(tmp_path / "x.png")
+    batch = stage.calibration_batch([rgb, rgb])
+    assert batch.shape == (2, 3, 24, 32) and np.abs(batch - 100).max() <= 2
+    dyn = AippStage(parse_atc(DYN), model_hw=(16, 16))
+    with pytest.raises(AippError, match="dynamic_params_missing"):
+        dyn.frame_from_file(tmp_path / "cam.nv12")
