@@ -116,8 +116,9 @@ class AippStage:
         one = formats.frame_shape(cfgs[0].input_format, cfgs[0].src_h, cfgs[0].src_w)
         a = frame if isinstance(frame, (list, tuple)) else np.asarray(frame)
         if not isinstance(a, (list, tuple)):
-            if self.batch == 1 and a.shape in (one, (self.cfg.max_src_image_size,)):
-                a = a[None]
+            per_item = self.cfg.max_src_image_size if self.cfg.dynamic else int(np.prod(one))
+            if a.ndim and a.shape[0] != self.batch and a.size == self.batch * per_item:
+                a = a.reshape(self.batch, -1)  # flat buffer(s); check_frame reshapes each
             if a.ndim == 0 or a.shape[0] != self.batch:
                 raise AippError(f"frame batch of shape {a.shape} does not match "
                                 f"{self.input_spec().shape}", rule="frame_size")

@@ -30,6 +30,8 @@ def test_shapes_static():
     assert np.array_equal(nhwc.run_int(f), AippStage(from_dict(NV12)).run_int(f)
                           .transpose(0, 2, 3, 1))
     assert nhwc.run_float(f).shape == (1, 16, 16, 3) and nhwc.run_float(f).dtype == np.float32
+    assert np.array_equal(nhwc.run_int(f[0]), nhwc.run_int(f))  # no batch axis
+    assert np.array_equal(nhwc.run_int(f.reshape(-1)), nhwc.run_int(f))  # flat buffer
 
 
 def test_static_batch_shares_one_parameter_set():
