@@ -162,7 +162,11 @@ def _coerce(name: str, raw: Any) -> Any:
         raise AippError(f"{name} = {text!r} is not a boolean (true / false)",
                         rule="field_value")
     try:
-        value = float(text) if kind is float else int(text, 0)
+        if kind is float:
+            value = float(text)
+        else:
+            hexa = text.lower().lstrip("+-").startswith("0x")
+            value = int(text, 16) if hexa else int(text)
     except ValueError:
         raise AippError(f"{name} = {text!r} is not {'a number' if kind is float else 'an integer'}",
                         rule="field_value") from None
@@ -226,7 +230,8 @@ def to_dict(cfg: AippConfig) -> dict[str, Any]:
     d: dict[str, Any] = {"related_input_rank": cfg.related_input_rank,
                          "aipp_mode": cfg.aipp_mode}
     if cfg.dynamic:
-        return {**d, "max_src_image_size": cfg.max_src_image_size}
+        return {**d, "max_src_image_size": cfg.max_src_image_size,
+                "input_format": cfg.input_format}
     d.update(input_format=cfg.input_format, model_format=cfg.model_format,
              color_standard=cfg.color_standard, src_image_size_w=cfg.src_w,
              src_image_size_h=cfg.src_h, rbuv_swap_switch=cfg.rbuv_swap,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-from npukit.preprocess.config import AippConfig, AippError, from_dict, suggest
+from npukit.preprocess.config import AippConfig, AippError, from_dict, suggest, to_dict
 
 try:
     import tomllib
@@ -108,3 +109,23 @@ def load_aipp(path: str | Path, rank: int | None = None) -> AippConfig:
     except OSError as e:
         raise AippError(f"cannot read AIPP config {p}: {e.strerror}", rule="file") from None
     return parse_toml(text, rank) if p.suffix.lower() == ".toml" else parse_atc(text, rank)
+
+
+def _value_text(v: Any, toml: bool) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"' if toml else v
+    return repr(v)
+
+
+def to_atc(cfg: AippConfig) -> str:
+    """``cfg`` as an ATC ``aipp_op`` block; ``parse_atc(to_atc(c)) == c``."""
+    body = "".join(f"    {k} : {_value_text(v, False)}\n" for k, v in to_dict(cfg).items())
+    return "aipp_op {\n" + body + "}\n"
+
+
+def to_toml(cfg: AippConfig) -> str:
+    """``cfg`` as one ``[[aipp_op]]`` TOML table; ``parse_toml(to_toml(c)) == c``."""
+    return "[[aipp_op]]\n" + "".join(f"{k} = {_value_text(v, True)}\n"
+                                      for k, v in to_dict(cfg).items())

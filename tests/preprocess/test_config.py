@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
 
 from npukit.errors import NpukitError
 from npukit.preprocess import (
@@ -12,9 +13,13 @@ from npukit.preprocess import (
     load_aipp,
     parse_atc,
     parse_toml,
+    to_atc,
     to_dict,
+    to_toml,
 )
 from npukit.preprocess.defaults import RGB2YUV, YUV2RGB
+from tests.numerics._hyp import FEW
+from tests.preprocess._strategies import configs
 
 ATC = """
 # camera NV21 1280x720 -> 224x224 RGB, ImageNet normalisation
@@ -200,3 +205,21 @@ def test_config_is_frozen():
     with pytest.raises(AttributeError):
         cfg.src_w = 3  # type: ignore[misc]
     assert isinstance(cfg.replace(src_w=1280), AippConfig)
+
+
+@FEW
+@given(configs())
+def test_random_configs_round_trip_through_atc_toml_and_dict(d):
+    try:
+        cfg = from_dict(d)
+    except AippError:
+        assume(False)
+    assert parse_atc(to_atc(cfg)) == parse_toml(to_toml(cfg)) == from_dict(to_dict(cfg)) == cfg
+
+
+def test_integers_in_decimal_and_hex():
+    assert from_dict(_base(mean_chn_0="010")).normalize.mean[0] == 10
+    assert from_dict(_base(mean_chn_0="0x10")).normalize.mean[0] == 16
+    dyn = parse_atc("aipp_op { aipp_mode : dynamic\n max_src_image_size : 10\n"
+                    " input_format : RGB888_U8 }")
+    assert parse_atc(to_atc(dyn)) == dyn
