@@ -132,8 +132,13 @@ def _compile_and_run(qm: Any, prof: Any, out_dir: Path, x: np.ndarray, labels: n
     echo(f"Runtime on {len(labels)} held-out digits: accuracy {acc:.2%}, outputs identical to "
          f"the simulator's bit for bit; batch-1 program: class {int(one.argmax())} for "
          f"label {int(labels[0])}")
+    from npukit.cost import estimate
+    _stage(echo, f"estimated performance on {prof.name} (batch 1, no board needed)")
+    perf = estimate(result.programs[result.shapes[0]], prof, plan=plan)
+    echo(perf.format())
     counts = placement.counts()
     return {"npk": str(path), "npk_bytes": result.file_bytes, "runtime_accuracy": acc,
+            "estimate": perf.totals,
             "runtime_bit_exact": same, "placement": counts,
             "arena_bytes": plan.arena_bytes, "arena_lower_bound": plan.lower_bound}
 

@@ -19,11 +19,13 @@ def _verbs() -> list:
         cmd_convert,
         cmd_demo,
         cmd_info,
+        cmd_perf,
         cmd_quantize,
         cmd_run,
         cmd_targets,
     )
-    return [cmd_demo, cmd_info, cmd_quantize, cmd_analyze, cmd_convert, cmd_run, cmd_targets]
+    return [cmd_demo, cmd_info, cmd_quantize, cmd_analyze, cmd_convert, cmd_run, cmd_perf,
+            cmd_targets]
 
 
 def build_parser() -> argparse.ArgumentParser:
