@@ -171,7 +171,10 @@ def _coerce(name: str, raw: Any) -> Any:
         raise AippError(f"{name} = {text!r} is not {'a number' if kind is float else 'an integer'}",
                         rule="field_value") from None
     if not lo <= value <= hi:
-        raise AippError(f"{name} = {value} is out of range [{lo}, {hi}]", rule="field_range")
+        hint = ("ATC's 0 (take the size from the model) is not supported: write the "
+                "camera's frame size") if name.startswith("src_image_size") and not value else None
+        raise AippError(f"{name} = {value} is out of range [{lo}, {hi}]", rule="field_range",
+                        hint=hint)
     return value
 
 

@@ -143,11 +143,16 @@ def pixels_q22(frame: np.ndarray, cfg: AippConfig) -> np.ndarray:
     x0, x1, wx = bilinear_taps(cols.size, ow)
     ry, rx = np.concatenate([y0, y1]), np.concatenate([x0, x1])
     pix = channel_stage(_fetch(frame, cfg, (rows[ry], rok[ry]), (cols[rx], cok[rx])), cfg)
-    p = pix.astype(np.int64)
-    wx1 = wx[None, :, None]
+    # int32 is exact: |Q11 rows| <= 255 * 2**11 and the Q22 sum <= 255 * 2**22 < 2**31
+    p = pix.astype(np.int32)
+    wx1 = wx.astype(np.int32)[None, :, None]
     top = (p[:oh, :ow] << WBITS) + (p[:oh, ow:] - p[:oh, :ow]) * wx1  # Q11, exact
     bot = (p[oh:, :ow] << WBITS) + (p[oh:, ow:] - p[oh:, :ow]) * wx1
-    return (top << WBITS) + (bot - top) * wy[:, None, None]
+    bot -= top
+    bot *= wy.astype(np.int32)[:, None, None]
+    top <<= WBITS
+    top += bot
+    return top.astype(np.int64)
 
 
 def fold_params(cfg: AippConfig, scale: float, channels: int) -> tuple[np.ndarray, ...]:

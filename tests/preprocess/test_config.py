@@ -158,7 +158,7 @@ def _base(**kw):
     ({"var_reci_chn_1": 70000.0}, r"field_range.*var_reci_chn_1"),
     ({"min_chn_2": -1}, r"field_range.*min_chn_2"),
     ({"matrix_r0c0": 40000}, r"field_range.*matrix_r0c0"),
-    ({"src_image_size_w": 0}, r"field_range.*src_image_size_w"),
+    ({"src_image_size_w": 0}, r"field_range.*src_image_size_w.*write the camera's frame size"),
     ({"input_format": "YUV420SP"}, r"field_value.*did you mean 'YUV420SP_U8'"),
     ({"resize": "yes"}, r"field_value.*not a boolean"),
     ({"mean_chn_0": "1.5"}, r"field_value.*not an integer"),
