@@ -19,7 +19,7 @@ from typing import Any, Union
 import numpy as np
 
 from npukit.numerics import RoundingMode, multiplier_to_float, qdtype_name
-from npukit.preprocess import float_ref, formats, integer, rules
+from npukit.preprocess import dynamic, float_ref, formats, integer, rules
 from npukit.preprocess.config import AippConfig, AippError, from_dict, to_dict
 
 ParamSet = Union[AippConfig, Mapping[str, Any]]
@@ -70,6 +70,16 @@ class AippStage:
         return (self.batch, self.channels, h, w)
 
     # -- dynamic parameters ---------------------------------------------------
+    def param_spec(self) -> InputSpec | None:
+        """The extra ``aipp_params`` input of a dynamic stage (``dynamic.encode_params``)."""
+        if not self.cfg.dynamic:
+            return None
+        return InputSpec(dynamic.NAME, (self.batch, dynamic.RECORD_BYTES))
+
+    def with_param_input(self, record: np.ndarray) -> AippStage:
+        """``with_dynamic`` from the ``aipp_params`` input's bytes."""
+        return self.with_dynamic(dynamic.decode_params(record))
+
     def with_dynamic(self, params: ParamSet | Sequence[ParamSet]) -> AippStage:
         """This dynamic stage bound to run-time parameters (one set, or one per item)."""
         if not self.cfg.dynamic:

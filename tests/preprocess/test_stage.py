@@ -147,3 +147,29 @@ def test_frame_from_file_and_calibration_batch(tmp_path):
     dyn = AippStage(parse_atc(DYN), model_hw=(16, 16))
     with pytest.raises(AippError, match="dynamic_params_missing"):
         dyn.frame_from_file(tmp_path / "cam.nv12")
+
+
+def test_dynamic_parameters_as_an_extra_input():
+    from npukit.preprocess import dynamic
+
+    stage = AippStage(parse_atc(DYN), model_hw=(16, 16), batch=2)
+    assert AippStage(from_dict(NV12)).param_spec() is None
+    spec = stage.param_spec()
+    assert spec.name == "aipp_params" and spec.shape == (2, dynamic.RECORD_BYTES)
+    sets = [from_dict(NV12), from_dict(RGB)]
+    record = dynamic.encode_params(sets)
+    assert record.shape == spec.shape and record.dtype == np.uint8
+    assert dynamic.decode_params(record) == sets
+    buf = _frames(stage, seed=9)
+    assert np.array_equal(stage.with_param_input(record).run_int(buf),
+                          stage.with_dynamic(sets).run_int(buf))
+    with pytest.raises(AippError, match="dynamic_record.*expected"):
+        dynamic.decode_params(record[:, :-8])
+    bad = record.copy().view("<f8")
+    bad[0, 1] = 7.0  # aipp_mode index out of range
+    with pytest.raises(AippError, match="dynamic_record.*aipp_mode"):
+        dynamic.decode_params(bad.view(np.uint8))
+    bad = record.copy().view("<f8")
+    bad[0, list(dynamic.FIELDS).index("mean_chn_0")] = 999
+    with pytest.raises(AippError, match="field_range.*mean_chn_0"):
+        dynamic.decode_params(bad.view(np.uint8))
