@@ -173,3 +173,15 @@ def test_dynamic_parameters_as_an_extra_input():
     bad[0, list(dynamic.FIELDS).index("mean_chn_0")] = 999
     with pytest.raises(AippError, match="field_range.*mean_chn_0"):
         dynamic.decode_params(bad.view(np.uint8))
+
+
+def test_preprocess_imports_with_numpy_only():
+    import subprocess
+    import sys
+
+    code = ("import sys, npukit.preprocess; "
+            "print(sorted(m for m in ('cv2', 'skimage', 'scipy', 'onnx', 'torch', "
+            "'onnxruntime', 'PIL') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
