@@ -126,5 +126,24 @@ def test_csc_int_is_the_q8_formula_with_half_up_rounding():
     acc = (pix.astype(np.int64) - [16, 128, 128]) @ np.array(m).T
     want = np.clip(np.floor(acc / 256 + 0.5) + [1, 2, 3], 0, 255)
     assert np.array_equal(integer.csc_int(pix, csc), want)
-    tie = np.array([[[17, 128, 128]]], np.uint8)  # acc = 298 -> 1.164: no tie; force one
-    assert integer.csc_int(tie, Csc(((128, 0, 0),) * 3, (16, 0, 0), (0, 0, 0)))[0, 0, 0] == 1
+    tie = np.array([[[17, 19, 128]]], np.uint8)  # acc = 128 and 384: exact halves
+    half = Csc(((128, 0, 0), (0, 128, 0), (0, 0, 0)), (16, 16, 0), (0, 0, 0))
+    assert integer.csc_int(tie, half)[0, 0].tolist() == [1, 2, 0]  # 0.5 -> 1, 1.5 -> 2
+
+
+@pytest.mark.parametrize("mode, want", [
+    (RoundingMode.HALF_TO_EVEN, [0, 1, 2, 2, -2, -2]),
+    (RoundingMode.HALF_AWAY_FROM_ZERO, [1, 1, 2, 3, -2, -3]),
+    (RoundingMode.HALF_UP, [1, 1, 2, 3, -1, -2]),
+    (RoundingMode.TRUNCATE, [0, 1, 1, 2, -1, -2]),
+    (RoundingMode.FLOOR, [0, 1, 1, 2, -2, -3]),
+])
+def test_normalisation_ties_follow_the_rounding_mode(mode, want):
+    """(p - 10) * 0.5 for p = 11, 12, 13, 15, 7, 5: 0.5, 1, 1.5, 2.5, -1.5, -2.5."""
+    cfg = from_dict({"input_format": "YUV400_U8", "src_image_size_w": 6,
+                     "src_image_size_h": 1, "model_format": "GRAY", "mean_chn_0": 10,
+                     "var_reci_chn_0": 0.5})
+    frame = np.array([[11, 12, 13, 15, 7, 5]], np.uint8)
+    got = integer.run_int(frame, cfg, 1.0, 0, "int8", mode)[0, 0].tolist()
+    assert got == want
+    assert run_int_ref(frame, cfg, 1.0, 0, "int8", mode)[0, 0].tolist() == want
