@@ -202,6 +202,23 @@ class AippStage:
                         model_channels=self.channels, params=self.params[:1])
         return np.concatenate([one.run_float(f) for f in frames])
 
+    def summary(self) -> str:
+        """One line per stage in the hardware's order, for ``npukit info`` and reports."""
+        c = self.params[0] if self.params else self.cfg
+        if c.dynamic:
+            return (f"dynamic AIPP: parameters per run, frames up to "
+                    f"{c.max_src_image_size} bytes -> {self.output_shape()}")
+        fmt = c.input_format + (" (NV21)" if c.rbuv_swap and c.input_format == "YUV420SP_U8"
+                                else "")
+        shape = list(self.input_spec().shape)
+        lines = [f"input {self.name}: {fmt} {c.src_w}x{c.src_h}, uint8{shape}"]
+        for stage in rules.stage_order(c):
+            text = _describe(c, stage)
+            if text:
+                lines.append(f"  {stage}: {text}")
+        lines.append(f"model input: {c.model_format} {list(self.output_shape())} {self.layout}")
+        return "\n".join(lines)
+
     # -- serialisation --------------------------------------------------------
     def to_json(self) -> str:
         """The manifest entry of this stage (stable key order)."""
@@ -241,3 +258,20 @@ def _fold_exact(c: AippConfig, scale: float, channels: int) -> bool:
     return bool(np.all(v.astype(np.float32) == v) and np.float32(s) == s
                 and np.all(cc == np.round(cc)) and np.all(ratio * s == np.abs(v))
                 and np.all(multiplier_to_float(mult, shift) * 2.0**integer.QBITS == ratio))
+
+
+def _describe(c: AippConfig, stage: str) -> str | None:
+    if stage == "crop" and c.crop:
+        return f"{c.crop.w}x{c.crop.h} at ({c.crop.x}, {c.crop.y})"
+    if stage == "pad" and (p := c.padding):
+        return f"{p.mode} l{p.left} r{p.right} t{p.top} b{p.bottom}"
+    if stage == "resize" and c.resize:
+        return f"{c.resize.mode} to {c.resize.output_w}x{c.resize.output_h}"
+    if stage == "csc" and c.csc:
+        return f"{c.color_standard} matrix {[list(r) for r in c.csc.matrix]}"
+    if stage == "normalize":
+        n, k = c.normalize, rules.output_channels(c)
+        if any(n.mean[:k]) or any(n.min[:k]) or any(v != 1.0 for v in n.var_reci[:k]):
+            return (f"mean {list(n.mean[:k])} min {list(n.min[:k])} "
+                    f"var_reci {[round(v, 6) for v in n.var_reci[:k]]}")
+    return None

@@ -185,3 +185,13 @@ def test_preprocess_imports_with_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_summary_lists_the_stages_in_order():
+    text = AippStage(from_dict({**NV12, "rbuv_swap_switch": True})).summary()
+    lines = text.splitlines()
+    assert lines[0] == "input frame: YUV420SP_U8 (NV21) 32x24, uint8[1, 36, 32]"
+    assert [ln.split(":")[0].strip() for ln in lines[1:-1]] == ["csc", "normalize", "resize"]
+    assert lines[-1] == "model input: RGB [1, 3, 16, 16] NCHW"
+    dyn = AippStage(parse_atc(DYN), model_hw=(16, 16))
+    assert dyn.summary().startswith("dynamic AIPP")
