@@ -69,6 +69,16 @@ class AippStage:
             return (self.batch, h, w, self.channels)
         return (self.batch, self.channels, h, w)
 
+    def check_model_input(self, shape: Sequence[int | None]) -> None:
+        """Raise unless AIPP's output fits the model input ``shape`` (None / <= 0: any)."""
+        want = tuple(shape)
+        got = self.output_shape()
+        if len(want) != 4 or any(w not in (None, g) and w > 0 for w, g in zip(want, got)):
+            raise AippError(f"AIPP produces {list(got)} ({self.layout}) but the model input "
+                            f"{self.name!r} is {list(want)}", rule="model_input",
+                            hint="set resize_output_w/h (or crop / padding) to the model's "
+                                 "size, or the layout / batch to the model's")
+
     # -- dynamic parameters ---------------------------------------------------
     def param_spec(self) -> InputSpec | None:
         """The extra ``aipp_params`` input of a dynamic stage (``dynamic.encode_params``)."""

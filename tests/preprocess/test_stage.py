@@ -195,3 +195,14 @@ def test_summary_lists_the_stages_in_order():
     assert lines[-1] == "model input: RGB [1, 3, 16, 16] NCHW"
     dyn = AippStage(parse_atc(DYN), model_hw=(16, 16))
     assert dyn.summary().startswith("dynamic AIPP")
+
+
+def test_check_model_input():
+    stage = AippStage(from_dict(NV12))
+    stage.check_model_input((1, 3, 16, 16))
+    stage.check_model_input((None, 3, 16, 16))  # dynamic batch
+    with pytest.raises(AippError, match=r"(?s)model_input.*\[1, 3, 16, 16\].*\[1, 3, 224, 224\]"
+                                        r".*resize_output_w/h"):
+        stage.check_model_input((1, 3, 224, 224))
+    with pytest.raises(AippError, match="model_input"):
+        stage.check_model_input((1, 16, 16, 3))
