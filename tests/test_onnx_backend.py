@@ -43,6 +43,7 @@ from onnx.backend.test.loader import DATA_DIR, load_model_tests
 from onnx.backend.test.runner import Runner
 
 from npukit.backend import NpukitBackend
+from npukit.errors import InputError
 from npukit.frontends.onnx import CANONICAL_OPSET
 from npukit.ops import get_op, has_op
 
@@ -242,4 +243,11 @@ def test_adapter_run_node_and_devices() -> None:
     np.testing.assert_array_equal(y, np.maximum(x, 0))
     assert NpukitBackend.supports_device("CPU")
     assert not NpukitBackend.supports_device("CUDA")
+    model = onnx.helper.make_model(onnx.helper.make_graph(
+        [node], "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 2])]))
+    rep = NpukitBackend.prepare(model.SerializeToString())
+    np.testing.assert_array_equal(rep.run({"x": x})["y"], np.maximum(x, 0))
+    with pytest.raises(InputError):
+        NpukitBackend.prepare(model, "CUDA")
 
