@@ -37,10 +37,11 @@ def test_conv_transpose_output_shape(rng, out_shape):
 
 
 @pytest.mark.parametrize("auto_pad", ["SAME_UPPER", "SAME_LOWER", "VALID"])
-def test_conv_transpose_auto_pad(rng, auto_pad):
-    # kernel 4 / stride 2 gives an even total padding, where ORT and the spec agree
-    # (they place an odd unit differently; the ONNX backend suite checks the spec).
-    x, w = _xw(rng, 2, 3, (5, 6), (4, 4))
+@pytest.mark.parametrize("k", [3, 4])
+def test_conv_transpose_auto_pad(rng, auto_pad, k):
+    # kernel 3 / stride 2 makes the total padding odd: SAME_UPPER puts the extra unit
+    # at the end, SAME_LOWER at the beginning.
+    x, w = _xw(rng, 2, 3, (5, 6), (k, k))
     check_node("ConvTranspose", [("x", x), ("w", w)], consts=("w",), strides=[2, 2],
                auto_pad=auto_pad, rtol=1e-4, atol=1e-4)
 
