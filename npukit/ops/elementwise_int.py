@@ -94,6 +94,14 @@ def lower_add(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     return _lower_add(node, g, ctx, sub=False)
 
 
+@lowering("Sum")
+def lower_sum(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
+    """Two-input Sum (Caffe2-era residual adds) is Add; longer sums run in float."""
+    if len([i for i in node.inputs if i]) != 2:
+        return f"Sum of {len(node.inputs)} inputs has no integer kernel (two inputs do)"
+    return _lower_add(node, g, ctx, sub=False)
+
+
 @lowering("Sub")
 def lower_sub(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     return _lower_add(node, g, ctx, sub=True)

@@ -142,3 +142,27 @@ def test_mixed_dtypes():
                             g.values[k].quant.zero_point) for k in "ab"}
         want = FloatExecutor(g).run(fq)["y"]
         assert np.max(np.abs(fast["y"] - want)) <= 0.51 * 0.05
+
+
+def test_two_input_sum_is_integer_add():
+    import numpy as np
+    from qhelpers import quantize_by_hand, run_both
+
+    from npukit.ir import parse_graph
+    from npukit.ops import infer_graph
+    g = parse_graph('''graph s opset 21 {
+      input a: f32[2,8]
+      input b: f32[2,8]
+      node s = Sum(a, b) -> (y: ?)
+      output y
+    }''')
+    infer_graph(g)
+    rng = np.random.default_rng(0)
+    feeds = {"a": rng.standard_normal((2, 8)).astype(np.float32),
+             "b": 3 * rng.standard_normal((2, 8)).astype(np.float32)}
+    q = quantize_by_hand(g, feeds)
+    prog, fast, ref = run_both(q, feeds)
+    assert [r.kernel for r in prog.records].count("Add") == 1
+    np.testing.assert_array_equal(fast["y@q"], ref["y@q"])
+    step = float(q.values["y"].quant.scale[0])
+    assert np.max(np.abs(fast["y"] - (feeds["a"] + feeds["b"]))) <= step
