@@ -18,6 +18,8 @@ only the source pixels that are used.  Then:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from npukit.numerics import RoundingMode, quantize_multiplier, requantize
@@ -111,6 +113,49 @@ def csc_int(pix: np.ndarray, csc: Csc) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=16)
+def _chroma_tables(csc: Csc) -> tuple[np.ndarray, np.ndarray]:
+    """Per output channel: Y table (256, with rounding and output bias folded in) and
+    UV table (65536, indexed by ``u + 256 v``); int32, exact."""
+    codes = np.arange(256, dtype=np.int64)
+    u, v = np.tile(codes, 256), np.repeat(codes, 256)
+    ty = np.stack([row[0] * (codes - csc.input_bias[0]) + 128 + (bias << 8)
+                   for row, bias in zip(csc.matrix, csc.output_bias)])
+    tuv = np.stack([row[1] * (u - csc.input_bias[1]) + row[2] * (v - csc.input_bias[2])
+                    for row in csc.matrix])
+    return ty.astype(np.int32), tuv.astype(np.int32)
+
+
+def _nv12_csc(frame: np.ndarray, cfg: AippConfig, r: tuple[np.ndarray, np.ndarray],
+              c: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``channel_stage(_fetch(...))`` for YUV420SP with CSC: the interleaved chroma
+    pair is read as one 16-bit index (``u + 256 v``), two look-ups per channel."""
+    h = cfg.src_h
+    y = frame[:h].take(r[0], axis=0).take(c[0], axis=1)
+    pairs = np.ascontiguousarray(frame[h:]).view(">u2" if cfg.rbuv_swap else "<u2")
+    uv = pairs.take(r[0] // 2, axis=0).take(c[0] // 2, axis=1)
+    ok = r[1][:, None] & c[1][None, :]
+    if not ok.all():
+        p = cfg.padding
+        val = (0, 0, 0) if p.mode == "const_zero" else p.value
+        y, uv = np.where(ok, y, val[0]), np.where(ok, uv, val[1] + 256 * val[2])
+    ty, tuv = _chroma_tables(cfg.csc)
+    out = np.empty((*y.shape, 3), np.uint8)
+    for k in range(3):  # three output channels, not pixels
+        acc = ty[k][y]
+        acc += tuv[k][uv]
+        acc >>= 8
+        out[..., k] = np.clip(acc, 0, 255)
+    return out[..., :1] if cfg.model_format == "GRAY" else out
+
+
+def _model_fetch(frame: np.ndarray, cfg: AippConfig, r: tuple[np.ndarray, np.ndarray],
+                 c: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    if cfg.input_format == "YUV420SP_U8" and cfg.csc is not None:
+        return _nv12_csc(frame, cfg, r, c)
+    return channel_stage(_fetch(frame, cfg, r, c), cfg)
+
+
 def channel_stage(pix: np.ndarray, cfg: AippConfig) -> np.ndarray:
     """CSC (if on) then the swap to ``model_format``; uint8 ``(..., C_model)``."""
     if cfg.csc is not None:
@@ -129,7 +174,7 @@ def model_pixels(frame: np.ndarray, cfg: AippConfig) -> np.ndarray:
         oh, ow = rules.output_hw(cfg)
         ri, ci = nearest_index(rows.size, oh), nearest_index(cols.size, ow)
         rows, rok, cols, cok = rows[ri], rok[ri], cols[ci], cok[ci]
-    return channel_stage(_fetch(frame, cfg, (rows, rok), (cols, cok)), cfg)
+    return _model_fetch(frame, cfg, (rows, rok), (cols, cok))
 
 
 def pixels_q22(frame: np.ndarray, cfg: AippConfig) -> np.ndarray:
@@ -142,7 +187,7 @@ def pixels_q22(frame: np.ndarray, cfg: AippConfig) -> np.ndarray:
     y0, y1, wy = bilinear_taps(rows.size, oh)
     x0, x1, wx = bilinear_taps(cols.size, ow)
     ry, rx = np.concatenate([y0, y1]), np.concatenate([x0, x1])
-    pix = channel_stage(_fetch(frame, cfg, (rows[ry], rok[ry]), (cols[rx], cok[rx])), cfg)
+    pix = _model_fetch(frame, cfg, (rows[ry], rok[ry]), (cols[rx], cok[rx]))
     # int32 is exact: |Q11 rows| <= 255 * 2**11 and the Q22 sum <= 255 * 2**22 < 2**31
     p = pix.astype(np.int32)
     wx1 = wx.astype(np.int32)[None, :, None]
