@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from npukit.preprocess import INPUT_FORMATS
+
+EXACT = settings(max_examples=200, derandomize=True, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=60, derandomize=True, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow])
 
 
 def _models(fmt: str, csc: bool) -> list[str]:

@@ -18,8 +18,8 @@ from npukit.preprocess import (
     to_toml,
 )
 from npukit.preprocess.defaults import RGB2YUV, YUV2RGB
-from tests.numerics._hyp import FEW
-from tests.preprocess._strategies import configs
+
+from ._strategies import FEW, configs
 
 ATC = """
 # camera NV21 1280x720 -> 224x224 RGB, ImageNet normalisation

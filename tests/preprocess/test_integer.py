@@ -20,8 +20,8 @@ from npukit.preprocess import (
 )
 from npukit.preprocess.config import Csc
 from npukit.preprocess.integer_ref import run_int_ref
-from tests.numerics._hyp import EXACT, FEW
-from tests.preprocess._strategies import configs
+
+from ._strategies import EXACT, FEW, configs
 
 _DTYPES = ("uint8", "int8", "int16")
 

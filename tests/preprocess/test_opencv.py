@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from npukit.preprocess import AippStage, from_dict
-from tests.preprocess._photos import PHOTOS, photo, to_nv
+
+from ._photos import PHOTOS, photo, to_nv
 
 cv2 = pytest.importorskip("cv2")
 
