@@ -142,7 +142,7 @@ def main() -> None:
         acc = evaluate(model, x_held, y_held)
         print(f"epoch {epoch + 1:2d}  loss {loss.item():.3f}  held-out {acc:.2%}  "
               f"{time.time() - t0:.0f} s", flush=True)
-    export(model, x_held, y_held, held_audio, rng)
+    export(model, x_held, y_held, held_audio, rng, len(train_audio))
 
 
 @torch.no_grad()
@@ -152,7 +152,7 @@ def evaluate(model: nn.Module, feats: np.ndarray, labels: np.ndarray) -> float:
 
 
 def export(model: nn.Module, x_held: np.ndarray, y_held: np.ndarray,
-           held_audio: list[np.ndarray], rng: np.random.Generator) -> None:
+           held_audio: list[np.ndarray], rng: np.random.Generator, n_train: int) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     model.eval()
     torch.onnx.export(model, (to_input(x_held[:1]),), str(DATA / "kws.onnx"),
@@ -169,7 +169,8 @@ def export(model: nn.Module, x_held: np.ndarray, y_held: np.ndarray,
         write_wav(DATA / f"{LABELS[k]}.wav", augment(held_audio[i], rng))
     decoded = codes.astype(np.float32) * CODE_SCALE + CODE_MIN
     meta = {"seed": SEED, "labels": list(LABELS), "mean": MEAN, "std": STD,
-            "code_min": CODE_MIN, "code_scale": CODE_SCALE, "heldout": len(y_held),
+            "code_min": CODE_MIN, "code_scale": CODE_SCALE, "train": n_train,
+            "heldout": len(y_held),
             "train_variants": list(TRAIN_VARIANTS), "heldout_variants": list(HELD_VARIANTS),
             "float_heldout_accuracy": evaluate(model, decoded, y_held)}
     (DATA / "kws.json").write_text(json.dumps(meta, indent=2) + "\n")
