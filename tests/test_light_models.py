@@ -4,11 +4,12 @@
 import numpy as np
 import onnx
 import pytest
-from conftest import LIGHT_MODELS
 from ortcheck import npk_run, ort_run
 
 from npukit.frontends.onnx import import_model
-from npukit.frontends.onnx.zoo import light_model_path, randomized
+from npukit.frontends.onnx.zoo import light_model_path, light_models, randomized
+
+LIGHT_MODELS = light_models()
 
 RTOL, ATOL = 1e-3, 1e-4
 

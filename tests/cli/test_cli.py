@@ -6,11 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import LIGHT_MODELS
 
 from npukit import __version__
 from npukit.cli.main import main
-from npukit.frontends.onnx.zoo import light_model_path
+from npukit.frontends.onnx.zoo import light_model_path, light_models
+
+LIGHT_MODELS = light_models()
 
 
 def test_version(capsys):

@@ -7,15 +7,16 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conftest import LIGHT_MODELS
 
 from npukit.compiler import compile_model
 from npukit.frontends.onnx import import_model
-from npukit.frontends.onnx.zoo import light_model_path, randomized
+from npukit.frontends.onnx.zoo import light_model_path, light_models, randomized
 from npukit.quant.quantizer import quantize
 from npukit.runtime import Runtime
 from npukit.sim.program_executor import ProgramExecutor
 from npukit.targets import list_targets
+
+LIGHT_MODELS = light_models()
 
 #: every target for the smaller models; for the big ones, one target per rounding mode
 #: (the programs of targets sharing a rounding mode and placement are identical), and

@@ -10,12 +10,13 @@ activations.
 import numpy as np
 import onnx
 import pytest
-from conftest import LIGHT_MODELS
 from ortcheck import ort_run
 
 from npukit.frontends.onnx import export_model, import_model
-from npukit.frontends.onnx.zoo import light_model_path, randomized
+from npukit.frontends.onnx.zoo import light_model_path, light_models, randomized
 from npukit.passes import optimize
+
+LIGHT_MODELS = light_models()
 
 RTOL, ATOL = 1e-3, 1e-4
 GONE = ("BatchNormalization", "Dropout", "ConstantOfShape", "Identity")
