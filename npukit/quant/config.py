@@ -53,7 +53,7 @@ class QuantConfig:
     cle: bool = False
     #: empirical bias correction on ``bias_correction_samples`` calibration samples
     #: (quant/algorithms/bias_correction.py)
-    bias_correction: bool = False
+    bias_correction: bool = True
     bias_correction_samples: int = 16
     #: ``sequential``: each layer measured behind the corrected layers before it;
     #: ``single``: each layer fed the golden inputs (independent, one pass)

@@ -35,7 +35,7 @@ def mean_abs_channel_error(qm, data):
 def test_bias_correction_reduces_the_mean_output_error(rng, mode):
     g = parse_graph(TOY)
     calib, held_out = feeds(rng, 24), feeds(rng, 24)
-    base = QuantConfig(weights="int4")
+    base = QuantConfig(weights="int4", bias_correction=False)
     plain = quantize(g, calib, base, show_progress=False)
     fixed = quantize(g, calib, QuantConfig(weights="int4", bias_correction=True,
                                            bias_correction_samples=24,
@@ -51,6 +51,9 @@ def test_bias_correction_reduces_the_mean_output_error(rng, mode):
     assert len(fixed.float_graph.node("c2").inputs) == 2
 
 
-def test_bias_correction_off_by_default(rng):
+def test_bias_correction_is_on_by_default_and_can_be_turned_off(rng):
     qm = quantize(parse_graph(TOY), feeds(rng, 4), show_progress=False)
+    assert qm.bias is not None and qm.bias.samples == 4 and len(qm.feeds) == 4
+    qm = quantize(parse_graph(TOY), feeds(rng, 4), QuantConfig(bias_correction=False),
+                  show_progress=False)
     assert qm.bias is None and qm.feeds == []

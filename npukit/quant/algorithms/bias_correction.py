@@ -186,7 +186,7 @@ class _Stream:
         self.qlast = _last_use([r.inputs for r in prog.records], prog.outputs)
 
     def float_until(self, node: str) -> None:
-        while self.fdone <= self.pos[node]:
+        while self.fdone <= self.pos.get(node, -1):
             op, n = self.ops[self.fdone]
             for env in self.fenv:
                 for name, arr in zip(n.outputs, op.run(n, [env[i] if i else None
@@ -230,9 +230,11 @@ def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
     it also absorbs the mean shift that upstream noise causes through clamps."""
     feeds = list(feeds)
     targets = _targets(qgraph, prog)
+    report = BiasReport(samples=len(feeds))
+    if not targets:
+        return report
     by_index = {k: qgraph.node(name) for name, k in targets.items()}
     st = _Stream(float_graph, prog, feeds)
-    report = BiasReport(samples=len(feeds))
     for k, rec in enumerate(prog.records):
         for src in rec.sources:
             st.float_until(src)
