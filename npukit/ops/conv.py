@@ -57,7 +57,7 @@ class Conv(Op):
         y = conv_nd(x, w, s, d, p, int(node.attr("group", 1)))
         if b is not None:
             y += b.reshape((1, -1) + (1,) * (y.ndim - 2)).astype(y.dtype)
-        return [apply_activation(node, y)]
+        return [apply_activation(node, y.astype(x.dtype, copy=False))]
 
     def macs(self, node: Node, ins: Sequence[TensorType | None],
              outs: Sequence[TensorType | None]) -> int:
@@ -91,7 +91,7 @@ def conv_nd(x: np.ndarray, w: np.ndarray, strides: Sequence[int], dil: Sequence[
     n_batch, cin = x.shape[:2]
     m, cg = w.shape[:2]
     kernel = list(w.shape[2:])
-    dtype = np.result_type(x.dtype, w.dtype)
+    dtype = np.result_type(x.dtype, w.dtype, np.float32)   # float16 accumulates in float32
     xp = pad_spatial(x.astype(dtype, copy=False), pads)
     if group == cin and cg == 1 and m == cin:
         return _depthwise(xp, w.astype(dtype, copy=False), strides, dil)

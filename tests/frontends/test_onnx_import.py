@@ -23,7 +23,7 @@ def conv_relu_model(opset: int = 13, dims=(1, 3, 8, 8), name_nodes: bool = True)
     return m
 
 
-@pytest.mark.parametrize("opset", [7, 9, 11, 13, 17, CANONICAL_OPSET, 22])
+@pytest.mark.parametrize("opset", [6, 7, 9, 11, 13, 17, CANONICAL_OPSET, 22])
 def test_opsets_import_and_run(opset):
     m = conv_relu_model(opset)
     x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
@@ -88,6 +88,17 @@ def test_unknown_domain_is_unsupported():
     m.graph.node.append(helper.make_node("Foo", ["prob"], ["d"], name="custom", domain="acme"))
     m.opset_import.append(helper.make_opsetid("acme", 1))
     with pytest.raises(UnsupportedOpError, match="'Foo'.*'custom'"):
+        import_model(m)
+
+
+def test_old_prelu_per_channel_slope_is_refused():
+    g = helper.make_graph([helper.make_node("PRelu", ["x", "s"], ["y"], name="pr")], "g",
+                          [helper.make_tensor_value_info("x", 1, [1, 3, 4, 4])],
+                          [helper.make_tensor_value_info("y", 1, None)],
+                          [numpy_helper.from_array(np.ones(3, np.float32), "s")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 6)])
+    m.ir_version = 3
+    with pytest.raises(UnsupportedOpError, match="'pr'.*broadcasting rule changed"):
         import_model(m)
 
 

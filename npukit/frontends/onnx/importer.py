@@ -90,10 +90,9 @@ def _default_opset(model: onnx.ModelProto, source: str) -> int:
     newest = onnx.defs.onnx_opset_version()
     if opset is None:
         raise ModelLoadError(f"{source}: the model imports no ai.onnx opset")
-    if opset < 7:
+    if opset < 1:
         raise UnsupportedOpError("(model)", source, opset=opset,
-                                 detail="opsets older than 7 are not supported",
-                                 hint="re-export the model with a newer opset")
+                                 detail="the model declares no usable ai.onnx opset")
     if opset > newest:
         raise UnsupportedOpError("(model)", source, opset=opset,
                                  detail=f"the installed onnx knows opsets up to {newest}",
@@ -123,7 +122,23 @@ def _flatten_old_hardmax(model: onnx.ModelProto) -> None:
     model.graph.node.extend(nodes)
 
 
+def _refuse_old_prelu(model: onnx.ModelProto, source: str) -> None:
+    """Before opset 7 PRelu broadcast a per-channel slope (C,) along axis 1; the converter
+    keeps the (C,) shape, which NumPy-style broadcasting would apply along the last axis:
+    a silently wrong answer, so refuse it."""
+    inits = {i.name: tuple(i.dims) for i in model.graph.initializer}
+    for n in model.graph.node:
+        if n.op_type == "PRelu" and len(inits.get(n.input[1], ())) == 1 and \
+                inits[n.input[1]][0] > 1:
+            raise UnsupportedOpError("PRelu", n.name or source, opset=6,
+                                     detail="a per-channel slope in an opset < 7 model "
+                                            "(its broadcasting rule changed in opset 7)",
+                                     hint="re-export the model at opset 7 or newer")
+
+
 def _upgrade(model: onnx.ModelProto, opset: int, source: str) -> onnx.ModelProto:
+    if opset < 7:
+        _refuse_old_prelu(model, source)
     if opset < 13:
         _flatten_old_hardmax(model)
     try:
