@@ -43,7 +43,7 @@ class QuantConfig:
     activations: str = "int8"
     weights: str = "int8"
     per_channel: bool = True
-    algo: str = "minmax"
+    algo: str = "mse"
     weight_algo: str = "minmax"
     symmetric_activations: bool = False
     rounding: str = "half_away_from_zero"

@@ -30,10 +30,12 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from npukit.errors import NpukitError
+from npukit.ir import Value
 from npukit.metrics import cosine_similarity, top1_agreement
 from npukit.numerics.quantize import dequantize, quantize
 from npukit.numerics.rounding import RoundingMode
 from npukit.ops import get_op
+from npukit.quant.algorithms.bias_range import fit_bias_range
 from npukit.quant.config import PRECISIONS, Budget, QuantConfig
 from npukit.quant.quantizer import QuantizedModel, build
 from npukit.sim import FloatExecutor
@@ -203,6 +205,29 @@ def _raisable(qm: QuantizedModel, node: str) -> bool:
     return get_op(n.op_type, n.domain, node=n.name).quant_rule == "observe"
 
 
+def _candidate(qm: QuantizedModel, overrides: dict[str, str]) -> QuantizedModel:
+    """``qm`` re-assigned with ``overrides``, reusing its bias corrections (searching
+    with a fresh correction per trial would cost a calibration-sized run each)."""
+    cfg = dataclasses.replace(qm.config, overrides=overrides)
+    cand = build(qm.float_graph, qm.calibration, dataclasses.replace(
+        cfg, bias_correction=False), qm.feeds, cle=qm.cle)
+    cand.config = cfg
+    for name in (qm.bias.shifts if qm.bias else {}):
+        node = cand.graph.node(name)
+        if cfg.overrides.get(name, cfg.overrides.get(node.op_type)) == "float":
+            continue
+        src = qm.graph.node(name).inputs[2]
+        v = qm.graph.values[src]
+        cand.graph.values[src] = Value(v.name, v.dtype, v.shape, v.const, v.quant)
+        while len(node.inputs) < 3:
+            node.inputs.append("")
+        node.inputs[2] = src
+        cand.graph.invalidate()
+    fit_bias_range(cand.graph)
+    cand._program = None
+    return cand
+
+
 def auto_mixed(qm: QuantizedModel, inputs: Sequence[Feeds], budget: Budget, *,
                ladder: Sequence[str] = ("int16", "float"),
                ranking: Sequence[str] | None = None) -> tuple[QuantizedModel, MixedReport]:
@@ -232,9 +257,7 @@ def auto_mixed(qm: QuantizedModel, inputs: Sequence[Feeds], budget: Budget, *,
 
     def trial(k: int) -> tuple[QuantizedModel, dict[str, float]]:
         if k not in memo:
-            over = {**qm.config.overrides, **dict(steps[:k])}
-            cand = build(qm.float_graph, qm.calibration, dataclasses.replace(
-                qm.config, overrides=over), qm.feeds, cle=qm.cle)
+            cand = _candidate(qm, {**qm.config.overrides, **dict(steps[:k])})
             memo[k] = (cand, reached(cand, inputs, gold))
         return memo[k]
 
@@ -255,6 +278,11 @@ def auto_mixed(qm: QuantizedModel, inputs: Sequence[Feeds], budget: Budget, *,
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if budget.met(trial(mid)[1]) else (mid, hi)
     best_qm, best_r = trial(hi)
+    if qm.config.bias_correction and qm.feeds:      # corrected afresh for the new mix
+        final = build(qm.float_graph, qm.calibration, best_qm.config, qm.feeds, cle=qm.cle)
+        final_r = reached(final, inputs, gold)
+        if budget.met(final_r):
+            best_qm, best_r = final, final_r
     report.reached, report.trials = best_r, len(memo)
     report.changed = dict(steps[:hi])
     report.cost_after = cost(best_qm)
