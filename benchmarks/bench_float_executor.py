@@ -14,21 +14,14 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import median_ms  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def _median_ms(fn, repeat: int) -> float:
-    fn()  # warm-up
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    ts.sort()
-    return 1000 * ts[len(ts) // 2]
 
 
 def main() -> int:
@@ -69,8 +62,8 @@ def main() -> int:
         ref = sess.run(None, feeds)[0]
         ours = ex.run(feeds)[g.outputs[0]]
         err = float(np.max(np.abs(ours - ref)))
-        t_ort = _median_ms(lambda s=sess, f=feeds: s.run(None, f), args.repeat)
-        t_npk = _median_ms(lambda e=ex, f=feeds: e.run(f), args.repeat)
+        t_ort = median_ms(lambda s=sess, f=feeds: s.run(None, f), args.repeat)
+        t_npk = median_ms(lambda e=ex, f=feeds: e.run(f), args.repeat)
         rows.append({"model": name, "ort_ms": round(t_ort, 2), "npukit_ms": round(t_npk, 2),
                      "ratio": round(t_npk / t_ort, 2), "max_abs_diff": err})
         print(f"{name:12s} ORT {t_ort:8.2f} ms   npukit {t_npk:8.2f} ms   "

@@ -15,21 +15,15 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import median_ms  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results"
 
 
-def _median_ms(fn, repeat: int) -> float:
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return 1000 * sorted(ts)[len(ts) // 2]
 
 
 def _models(names: list[str]):
@@ -89,9 +83,9 @@ def main() -> int:
         exe = ProgramExecutor(qm.program)
         feeds = {inp: x}
         f32, qdq = session(model), session(export_model(to_qdq(qm.graph)))
-        t_sim = _median_ms(lambda e=exe, f=feeds: e.run(f), args.repeat)
-        t_f32 = _median_ms(lambda s=f32, f=feeds: s.run(None, f), args.repeat)
-        t_q = _median_ms(lambda s=qdq, f=feeds: s.run(None, f), args.repeat)
+        t_sim = median_ms(lambda e=exe, f=feeds: e.run(f), args.repeat)
+        t_f32 = median_ms(lambda s=f32, f=feeds: s.run(None, f), args.repeat)
+        t_q = median_ms(lambda s=qdq, f=feeds: s.run(None, f), args.repeat)
         npu = sum(r.engine == "npu" for r in qm.program.records)
         rows.append({"model": name, "npukit_int8_ms": round(t_sim, 2),
                      "ort_float32_ms": round(t_f32, 2), "ort_qdq_int8_ms": round(t_q, 2),

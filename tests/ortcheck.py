@@ -57,11 +57,17 @@ def assert_matches_ort(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray],
                        rtol: float = 1e-5, atol: float = 1e-6) -> Graph:
     """Import ``model``, run it in npukit and ORT, compare outputs, dtypes and inferred shapes."""
     g = import_model(model)
-    ours = npk_run(g, feeds)
-    ref = ort_run(model, feeds)
+    compare_outputs(g, npk_run(g, feeds), ort_run(model, feeds), rtol, atol, "ORT")
+    return g
+
+
+def compare_outputs(g: Graph, ours: Sequence[np.ndarray], ref: Sequence[Any], rtol: float,
+                    atol: float, peer: str) -> None:
+    """npukit's outputs vs a peer's: shapes, dtypes, inferred types, then values."""
     for name, a, b in zip(g.outputs, ours, ref):
-        assert a.shape == b.shape, f"{name}: shape {a.shape} != ORT {b.shape}"
-        assert a.dtype == b.dtype, f"{name}: dtype {a.dtype} != ORT {b.dtype}"
+        b = np.asarray(b)
+        assert a.shape == b.shape, f"{name}: shape {a.shape} != {peer} {b.shape}"
+        assert a.dtype == b.dtype, f"{name}: dtype {a.dtype} != {peer} {b.dtype}"
         v = g.values[name]
         if v.shape is not None and all(isinstance(d, int) for d in v.shape):
             assert tuple(v.shape) == b.shape, f"{name}: inferred {v.shape} != actual {b.shape}"
@@ -71,7 +77,6 @@ def assert_matches_ort(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray],
             np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=name)
         else:
             np.testing.assert_array_equal(a, b, err_msg=name)
-    return g
 
 
 def check_node(op_type: str, inputs: Sequence[tuple[str, np.ndarray]], n_outputs: int = 1, *,

@@ -34,7 +34,7 @@ from npukit.ops.qlower import qparams
 from npukit.ops.registry import IntKernel, LowerContext, get_op, lowering, register_kernel
 from npukit.ops.rescale_int import per_tensor, rescale, rescale_attrs
 from npukit.ops.shapes import norm_axis
-from npukit.program import OpRecord
+from npukit.program import OpRecord, join_attrs, split_attrs
 
 MOVE_OPS = ("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Dropout",
             "Slice", "Split", "Pad", "DepthToSpace", "SpaceToDepth", "Gather", "Expand",
@@ -44,17 +44,6 @@ MOVE_OPS = ("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity
 def _code(real: Any, q: QuantParams, mode: str) -> np.ndarray:
     return quantize(np.asarray(real, np.float64), np.float64(q.scale[0]),
                     int(q.zero_point[0]), q.dtype, RoundingMode.parse(mode))
-
-
-def _node_attrs(node: Node, tensors: dict[str, np.ndarray]) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    for key, a in node.attrs.items():
-        if isinstance(a, np.ndarray):
-            tensors[f"attr:{key}"] = a
-            attrs[key] = {"tensor": f"attr:{key}"}
-        else:
-            attrs[key] = a
-    return attrs
 
 
 def _pad_value(node: Node, g: Graph, q: QuantParams, mode: str,
@@ -92,7 +81,7 @@ def lower_move(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     if node.op_type == "Pad":
         _pad_value(node, g, qx, ctx.rounding, args, tensors)
     attrs = {"op_type": node.op_type, "domain": node.domain, "args": args,
-             "node_attrs": _node_attrs(node, tensors),
+             "node_attrs": split_attrs(node.attrs, tensors),
              "rescale": [rescale_attrs(qx, q, ctx.rounding) for q in outs]}
     return OpRecord("Move", node.name, [], [], attrs, tensors)
 
@@ -127,8 +116,7 @@ def lower_concat(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
 def _replay(rec: OpRecord, inputs: Sequence[np.ndarray], as_real: bool) -> list[np.ndarray]:
     a = rec.attrs
     op = get_op(a["op_type"], a.get("domain", ""), node=rec.name)
-    attrs = {k: rec.tensors[v["tensor"]] if isinstance(v, dict) and "tensor" in v else v
-             for k, v in a["node_attrs"].items()}
+    attrs = join_attrs(a["node_attrs"], rec.tensors)
     node = Node(rec.name, a["op_type"], [], list(rec.outputs) or [""] * len(a["rescale"]),
                 attrs, a.get("domain", ""))
     x = inputs[0]

@@ -20,6 +20,25 @@ from npukit.ir.quant import QuantParams
 FLOAT_KERNEL = "float"   # a CPU record: run the op's float kernel (attrs["op_type"])
 
 
+def split_attrs(attrs: dict[str, Any], tensors: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Node attributes as JSON: array attributes move into ``tensors`` (key
+    ``attr:<name>``) and are referenced as ``{"tensor": key}``."""
+    out: dict[str, Any] = {}
+    for key, a in attrs.items():
+        if isinstance(a, np.ndarray):
+            tensors[f"attr:{key}"] = a
+            out[key] = {"tensor": f"attr:{key}"}
+        else:
+            out[key] = a
+    return out
+
+
+def join_attrs(attrs: dict[str, Any], tensors: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The inverse of :func:`split_attrs`."""
+    return {k: tensors[v["tensor"]] if isinstance(v, dict) and "tensor" in v else v
+            for k, v in attrs.items()}
+
+
 @dataclass
 class OpRecord:
     kernel: str

@@ -20,7 +20,7 @@ from npukit.errors import NpukitError
 from npukit.ir import Graph, Node, Value
 from npukit.ir.dtypes import dtype_name
 from npukit.ops import LowerContext, get_op
-from npukit.program import FLOAT_KERNEL, OpRecord, Program, ValueSpec
+from npukit.program import FLOAT_KERNEL, OpRecord, Program, ValueSpec, split_attrs
 
 QSUFFIX = "@q"
 
@@ -113,13 +113,7 @@ class _Lowering:
             else:
                 inputs.append(self.as_float(i))
                 args.append(["value"])
-        attrs: dict[str, Any] = {}
-        for key, a in node.attrs.items():
-            if isinstance(a, np.ndarray):
-                tensors[f"attr:{key}"] = a
-                attrs[key] = {"tensor": f"attr:{key}"}
-            else:
-                attrs[key] = a
+        attrs = split_attrs(node.attrs, tensors)
         return OpRecord(FLOAT_KERNEL, node.name, inputs, list(node.outputs),
                         {"op_type": node.op_type, "domain": node.domain, "args": args,
                          "node_attrs": attrs}, tensors, (node.name,), "cpu", reason)

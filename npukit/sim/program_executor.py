@@ -15,7 +15,7 @@ from npukit.errors import InputError, NpukitError
 from npukit.ir import Node
 from npukit.ir.dtypes import to_numpy
 from npukit.ops import get_kernel, get_op
-from npukit.program import FLOAT_KERNEL, OpRecord, Program
+from npukit.program import FLOAT_KERNEL, OpRecord, Program, join_attrs
 
 RecordHook = Callable[[OpRecord, Sequence[np.ndarray]], None]
 
@@ -26,8 +26,7 @@ class _FloatCall:
     def __init__(self, rec: OpRecord) -> None:
         a = rec.attrs
         self.op = get_op(a["op_type"], a.get("domain", ""), node=rec.name)
-        attrs = {k: rec.tensors[v["tensor"]] if isinstance(v, dict) and "tensor" in v else v
-                 for k, v in a["node_attrs"].items()}
+        attrs = join_attrs(a["node_attrs"], rec.tensors)
         self.node = Node(rec.name, a["op_type"], [], list(rec.outputs), attrs,
                          a.get("domain", ""))
         self.args = a["args"]
