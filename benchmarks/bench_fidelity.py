@@ -148,14 +148,21 @@ class _Reader:
 
 
 def bench_ort(case: Case, work: Path) -> list[dict]:
+    import onnx
+    from onnx import version_converter
     from onnxruntime.quantization import (
         CalibrationMethod,
         QuantFormat,
         QuantType,
         quantize_static,
     )
+    model = case.model
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
+    if opset < 13:       # ORT writes per-channel DequantizeLinear (axis): opset 13 or newer
+        model = version_converter.convert_version(model, 13)
+        onnx.checker.check_model(model)
     src = work / f"{case.name}.onnx"
-    src.write_bytes(case.model.SerializeToString())
+    src.write_bytes(model.SerializeToString())
     rows = []
     for method in ("MinMax", "Entropy", "Percentile"):
         dst = work / f"{case.name}.{method}.onnx"
