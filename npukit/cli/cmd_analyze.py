@@ -28,10 +28,15 @@ def run(args: argparse.Namespace) -> int:
 
     from npukit.analysis.accuracy import analyze
     from npukit.analysis.report_html import write_html
+    from npukit.errors import NpukitError
     from npukit.quant.calib_data import CalibrationSource
     from npukit.quant.quantizer import quantize
     from npukit.targets import load_target
     target = load_target(args.target)
+    if args.mixed == "auto":
+        raise NpukitError("--mixed auto runs in `npukit quantize` (it needs a budget and "
+                          "analysis inputs)", hint="save the result with --save-table, or "
+                          "give --mixed an override file here")
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
                   show_progress=sys.stderr.isatty())

@@ -69,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     shapes = parse_shapes(args.shapes) or None
     if shapes and not args.input_shape:      # calibrate at the first compiled shape
         args.input_shape = [f"{n}:{','.join(map(str, d))}" for n, d in shapes[0].items()]
+    if args.mixed == "auto":
+        raise NpukitError("--mixed auto runs in `npukit quantize` (it needs a budget and "
+                          "analysis inputs)", hint="save the result with --save-table, or "
+                          "give --mixed an override file here")
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
                   show_progress=not args.json and sys.stderr.isatty())

@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
                   show_progress=not args.json and sys.stderr.isatty())
+    if args.mixed == "auto":
+        qm = _auto_mixed(qm, args, ccfg)
     _write_outputs(qm, args)
     rows = qm.placement()
     if args.json:
@@ -46,6 +48,25 @@ def run(args: argparse.Namespace) -> int:
         if r["engine"] != "npu":
             print(f"  {r['node']}: {r['reason']}")
     return 0
+
+
+def _auto_mixed(qm: object, args: argparse.Namespace, ccfg: object) -> object:
+    from npukit.errors import NpukitError
+    from npukit.quant.calib_data import CalibrationSource
+    from npukit.quant.config import Budget
+    from npukit.quant.mixed import auto_mixed
+    if args.budget_cosine is None and args.budget_top1 is None:
+        raise NpukitError("--mixed auto needs a budget",
+                          hint="for example --budget-cosine 0.999 or --budget-top1 0.99")
+    inputs = list(CalibrationSource(args.mixed_inputs or args.calib,
+                                    qm.float_graph, ccfg))  # type: ignore[attr-defined]
+    qm, report = auto_mixed(qm, inputs, Budget(args.budget_cosine, args.budget_top1))
+    if not args.json:
+        print(f"auto mixed precision: raised {len(report.changed)} layer(s) to reach "
+              f"{report.reached} (from {report.start}):")
+        for node, prec in report.changed.items():
+            print(f"  {node}: {prec}")
+    return qm
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

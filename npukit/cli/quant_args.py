@@ -10,8 +10,8 @@ from npukit.errors import NpukitError
 def add_quant_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calib", required=True, metavar="PATH",
                    help="calibration data: image folder, .npy/.npz, or a .txt list of paths")
-    p.add_argument("--algo", default="minmax", choices=["minmax", "percentile", "kl", "mse"],
-                   help="activation range algorithm (default: minmax)")
+    p.add_argument("--algo", default=None, choices=["minmax", "percentile", "kl", "mse"],
+                   help="activation range algorithm (default: QuantConfig's, mse)")
     p.add_argument("--dtype", default="int8", choices=["int8", "uint8", "int16"],
                    help="activation type (default: int8)")
     p.add_argument("--weights", default="int8", choices=["int8", "int4"])
@@ -26,6 +26,15 @@ def add_quant_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--color", default="RGB", choices=["RGB", "BGR"])
     p.add_argument("--layout", default="NCHW", choices=["NCHW", "NHWC"])
     p.add_argument("--limit", type=int, default=None, help="use at most N calibration samples")
+    p.add_argument("--mixed", metavar="auto|FILE",
+                   help="mixed precision: an override file (TOML/YAML: node name or op type → "
+                        "int8/uint8/int16/float/int4), or 'auto' (quantize only) to raise the "
+                        "fewest layers until --budget-cosine / --budget-top1 holds")
+    p.add_argument("--budget-cosine", type=float, help="auto mixed: output cosine to reach")
+    p.add_argument("--budget-top1", type=float, help="auto mixed: top-1 agreement to reach")
+    p.add_argument("--mixed-inputs", metavar="PATH",
+                   help="auto mixed: inputs the budget is checked on (default: --calib; "
+                        "held-out inputs give an honest budget)")
 
 
 def _floats(text: str, flag: str) -> list[float] | float:
@@ -43,9 +52,13 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
     from npukit.quant.calib_data import CalibConfig
     from npukit.quant.config import QuantConfig
     model = load(args.model, input_shapes=parse_input_shapes(args.input_shape))
-    cfg = QuantConfig(activations=args.dtype, weights=args.weights, algo=args.algo,
+    cfg = QuantConfig(activations=args.dtype, weights=args.weights,
+                      algo=args.algo or QuantConfig.algo,
                       weight_algo=args.weight_algo, per_channel=not args.per_tensor,
                       rounding=rounding)
     ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
                        color=args.color, layout=args.layout, limit=args.limit)
+    if args.mixed and args.mixed != "auto":
+        from npukit.quant.mixed import with_overrides
+        cfg = with_overrides(cfg, args.mixed)
     return model, cfg, ccfg

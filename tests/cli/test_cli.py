@@ -81,3 +81,22 @@ def test_quantize_exports_qdq_and_table_without_overwriting(tmp_path, capsys):
     before = qdq.read_bytes()
     assert main(args) == 1
     assert "--force" in capsys.readouterr().err and qdq.read_bytes() == before
+
+
+def test_quantize_mixed_override_file_and_auto_budget(tmp_path, capsys):
+    import numpy as np
+
+    from npukit import demo
+    meta = demo.meta()
+    calib = tmp_path / "calib.npy"
+    np.save(calib, demo.calibration().tensors(meta["mean"], meta["std"])[:8])
+    (tmp_path / "ov.toml").write_text('"/head/Gemm" = "float"\n')
+    base = ["quantize", str(demo.MODEL), "--input-shape", "image:1,1,28,28", "--calib",
+            str(calib)]
+    assert main(base + ["--mixed", str(tmp_path / "ov.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "7 of 8 nodes run as integer kernels" in out and "/head/Gemm: override" in out
+    assert main(base + ["--mixed", "auto"]) == 1
+    assert "needs a budget" in capsys.readouterr().err
+    assert main(base + ["--mixed", "auto", "--budget-top1", "0.5"]) == 0
+    assert "auto mixed precision: raised 0 layer(s)" in capsys.readouterr().out
