@@ -15,6 +15,7 @@ from npukit.errors import InputError, NpukitError
 from npukit.ir import Graph, Node
 from npukit.ir.dtypes import to_numpy
 from npukit.ops import Op, get_op
+from npukit.sim.liveness import bind, free_after
 
 Hook = Callable[[Node, Sequence[np.ndarray]], None]
 
@@ -27,16 +28,8 @@ class FloatExecutor:
         self._plan: list[tuple[Op, Node]] = [
             (get_op(n.op_type, n.domain, node=n.name, opset=graph.opset), n) for n in graph.nodes]
         self._consts = graph.constants()
-        last: dict[str, int] = {}
-        for k, (_, n) in enumerate(self._plan):
-            for i in n.inputs:
-                if i:
-                    last[i] = k
-        keep = set(graph.outputs)
-        self._free_after: list[list[str]] = [[] for _ in self._plan]
-        for name, k in last.items():
-            if name not in keep and name not in self._consts:
-                self._free_after[k].append(name)
+        self._free_after = free_after([n.inputs for _, n in self._plan],
+                                      set(graph.outputs) | set(self._consts))
 
     def run(self, feeds: Mapping[str, np.ndarray], *, hooks: Iterable[Hook] = (),
             keep: Iterable[str] = ()) -> dict[str, np.ndarray]:
@@ -55,11 +48,7 @@ class FloatExecutor:
             except Exception as e:  # a kernel fault: name the node, keep the cause
                 raise NpukitError(f"node {node.name!r} ({node.op_type}) failed in the float "
                                   f"executor: {type(e).__name__}: {e}") from e
-            for name, arr in zip(node.outputs, outs):
-                if name:
-                    env[name] = arr
-                    if name in kept:
-                        extra[name] = arr
+            bind(env, node.outputs, outs, kept, extra)
             for h in hooks:
                 h(node, outs)
             for name in self._free_after[k]:

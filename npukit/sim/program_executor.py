@@ -16,6 +16,7 @@ from npukit.ir import Node
 from npukit.ir.dtypes import to_numpy
 from npukit.ops import get_kernel, get_op
 from npukit.program import FLOAT_KERNEL, OpRecord, Program, join_attrs
+from npukit.sim.liveness import bind, free_after
 
 RecordHook = Callable[[OpRecord, Sequence[np.ndarray]], None]
 
@@ -54,15 +55,7 @@ class ProgramExecutor:
                 k = get_kernel(rec.kernel)
                 fn = k.ref if reference else k.run
                 self._calls.append(lambda ins, fn=fn, rec=rec: fn(rec, ins))
-        last: dict[str, int] = {}
-        for n, rec in enumerate(program.records):
-            for i in rec.inputs:
-                last[i] = n
-        keep = set(program.outputs)
-        self._free: list[list[str]] = [[] for _ in program.records]
-        for name, n in last.items():
-            if name not in keep:
-                self._free[n].append(name)
+        self._free = free_after([r.inputs for r in program.records], set(program.outputs))
 
     def run_record(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Run one record on given inputs (per-layer analysis feeds golden inputs)."""
@@ -83,11 +76,7 @@ class ProgramExecutor:
                 raise NpukitError(f"record {rec.name!r} ({rec.kernel}, from "
                                   f"{list(rec.sources)}) failed: {type(e).__name__}: {e}"
                                   ) from e
-            for name, arr in zip(rec.outputs, outs):
-                if name:
-                    env[name] = arr
-                    if name in kept:
-                        extra[name] = arr
+            bind(env, rec.outputs, outs, kept, extra)
             for h in hooks:
                 h(rec, outs)
             for name in self._free[n]:

@@ -70,14 +70,10 @@ def test_patch_adds_nodes_and_constants_in_order():
             if node.op_type != "Relu" or g.consumers(node.outputs[0]):
                 return None
             import numpy as np
-            return Patch(add=[Node("add", "Add", ["y2", "bias"], ["y"])],
-                         consts={"bias": np.ones(2, np.float32)},
-                         remove=[node],
-                         ) if False else Patch(
-                add=[Node("relu2", "Relu", ["x"], ["y2"]), Node("add", "Add", ["y2", "bias"],
-                                                                ["out2"])],
-                consts={"bias": np.ones(2, np.float32)}, remove=[node],
-                replace={"y": "out2"})
+            return Patch(add=[Node("relu2", "Relu", ["x"], ["y2"]),
+                              Node("add", "Add", ["y2", "bias"], ["out2"])],
+                         consts={"bias": np.ones(2, np.float32)}, remove=[node],
+                         replace={"y": "out2"})
 
     rewrite(g, [AddBias()])
     assert [n.name for n in g.nodes] == ["relu2", "add"]
