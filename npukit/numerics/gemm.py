@@ -109,3 +109,70 @@ def int_matmul(a_q: np.ndarray, b_q: np.ndarray, a_zp: int = 0,
             raise OverflowError("int_matmul: result exceeds the int32 accumulator")
         return out.astype(np.int32)
     return out
+
+
+def centre_of(dtype: np.dtype) -> int:
+    """The offset ``int_matmul`` subtracts from unsigned codes (uint8 → 128)."""
+    d = np.dtype(dtype)
+    return 1 << (8 * d.itemsize - 1) if d.kind == "u" else 0
+
+
+class GemmPlan:
+    """Exact ``W @ X`` for constant integer weights ``W`` (rows, K), planned once.
+
+    ``X`` holds integer codes of ``x_dtype``, centred by ``centre_of`` (so
+    ``|x| ≤ 2^(bits−1)``).  A partial sum of row ``r`` never exceeds
+    ``‖W_r‖₁ · max|x|``: when that is at most 2^24 for every row, one float32
+    GEMM is exact in any summation order; otherwise K is cut into chunks that
+    each keep that bound (their float32 results added in float64), or — when
+    that would take many chunks — the GEMM runs in float64 (exact below 2^53).
+    ``acc_bound`` is the bound on ``|acc|`` that requantization plans with.
+    """
+
+    def __init__(self, w: np.ndarray, x_dtype: np.dtype) -> None:
+        d = np.dtype(x_dtype)
+        self.centre = centre_of(d)
+        xmax = 1 << (8 * d.itemsize - 1)
+        self.rows, self.k = w.shape
+        absw = np.abs(w.astype(np.int64))
+        self.acc_bound = float(absw.sum(axis=1).max() * xmax) if w.size else 0.0
+        if self.acc_bound >= F64_EXACT:
+            raise OverflowError(f"GEMM partial sums up to {self.acc_bound:.3g} are too "
+                                "wide for exact float64 BLAS")
+        self.chunks = _chunks(absw, F32_EXACT // xmax) if self.acc_bound > F32_EXACT \
+            else [(0, self.k)]
+        if len(self.chunks) > max(1, self.k // MIN_F32_CHUNK):
+            self.operand_dtype = self.acc_dtype = np.dtype(np.float64)
+            self.chunks = [(0, self.k)]
+        else:
+            self.operand_dtype = np.dtype(np.float32)
+            self.acc_dtype = np.dtype(np.float32 if len(self.chunks) == 1 else np.float64)
+        self.w = [w[:, k0:k1].astype(self.operand_dtype) for k0, k1 in self.chunks]
+
+    def operand(self, x: np.ndarray) -> np.ndarray:
+        """Codes as the float BLAS operand (a new array), centred."""
+        xf = x.astype(self.operand_dtype)
+        if self.centre:
+            xf -= self.centre
+        return xf
+
+    def matmul(self, xf: np.ndarray) -> np.ndarray:
+        """``W @ xf`` for an operand (K, T) from ``operand``: exact integers, float."""
+        if len(self.w) == 1:
+            return np.matmul(self.w[0], xf)
+        acc = np.zeros((self.rows, xf.shape[-1]), np.float64)
+        for (k0, k1), wc in zip(self.chunks, self.w):
+            acc += np.matmul(wc, xf[k0:k1])
+        return acc
+
+
+def _chunks(absw: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Split K so every row's |w| sum inside a chunk stays ≤ ``limit``."""
+    out, k0, run = [], 0, np.zeros(absw.shape[0], np.int64)
+    for k in range(absw.shape[1]):
+        if np.any(run + absw[:, k] > limit):
+            out.append((k0, k))
+            k0, run = k, np.zeros_like(run)
+        run += absw[:, k]
+    out.append((k0, absw.shape[1]))
+    return out

@@ -7,7 +7,7 @@ zero point, clamp bounds, rounding.  Padding uses ``in_zp`` (real 0).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from npukit.ir import Graph, Node
 from npukit.numerics.fixedpoint import requantize, requantize_ref
 from npukit.numerics.gemm import int_matmul
 from npukit.ops.conv import conv_geometry, depthwise_taps, windows
+from npukit.ops.conv_int_fast import plan_conv
 from npukit.ops.qlower import (
     bias_int32,
     channel_scales,
@@ -73,7 +74,22 @@ def _finish(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
 class ConvKernel(IntKernel):
     name = "Conv"
 
+    def prepare(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        plans: dict[np.dtype, Callable | None] = {}      # per input dtype, built on first use
+
+        def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+            d = inputs[0].dtype
+            if d not in plans:
+                plans[d] = plan_conv(rec, d)
+            fn = plans[d]
+            return fn(inputs) if fn is not None else self.run_untiled(rec, inputs)
+        return run
+
     def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return self.prepare(rec)(inputs)
+
+    def run_untiled(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The N-d fallback (one im2col, ``int_matmul``, int64 requantization)."""
         a, w = rec.attrs, rec.tensors["weights"]
         x = _padded(inputs[0], a["pads"], a["in_zp"])
         n, cin = x.shape[:2]

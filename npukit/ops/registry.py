@@ -137,6 +137,11 @@ class IntKernel:
     def ref(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         raise NotImplementedError(self.name)
 
+    def prepare(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        """``run`` bound to ``rec``; kernels that plan (pack weights, fold zero points,
+        build requantization tables) do it here, once per record, not once per run."""
+        return lambda inputs: self.run(rec, inputs)
+
 
 _KERNELS: dict[str, IntKernel] = {}
 

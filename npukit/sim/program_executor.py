@@ -53,8 +53,8 @@ class ProgramExecutor:
                 self._calls.append(_FloatCall(rec))
             else:
                 k = get_kernel(rec.kernel)
-                fn = k.ref if reference else k.run
-                self._calls.append(lambda ins, fn=fn, rec=rec: fn(rec, ins))
+                self._calls.append((lambda ins, k=k, rec=rec: k.ref(rec, ins)) if reference
+                                   else k.prepare(rec))
         self._free = free_after([r.inputs for r in program.records], set(program.outputs))
 
     def run_record(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
