@@ -14,6 +14,7 @@ import numpy as np
 from npukit.errors import ShapeError
 from npukit.ir import Node
 from npukit.ops.base import ints
+from npukit.ops.depthwise import DepthwiseTaps
 from npukit.ops.fused import apply_activation
 from npukit.ops.registry import Op, TensorType, register
 from npukit.ops.shapes import UNKNOWN, auto_pads, numel, window_out
@@ -92,6 +93,8 @@ def conv_nd(x: np.ndarray, w: np.ndarray, strides: Sequence[int], dil: Sequence[
     m, cg = w.shape[:2]
     kernel = list(w.shape[2:])
     dtype = np.result_type(x.dtype, w.dtype, np.float32)   # float16 accumulates in float32
+    if group == cin and cg == 1 and m == cin and len(kernel) == 2:
+        return _depthwise_2d(x, w, strides, dil, pads, dtype)
     xp = pad_spatial(x.astype(dtype, copy=False), pads)
     if group == cin and cg == 1 and m == cin:
         return _depthwise(xp, w.astype(dtype, copy=False), strides, dil)
@@ -107,6 +110,17 @@ def conv_nd(x: np.ndarray, w: np.ndarray, strides: Sequence[int], dil: Sequence[
     wg = w.reshape(group, m // group, -1).astype(dtype, copy=False)
     y = np.matmul(wg, cols)                              # (N, g, M/g, P)
     return y.reshape((n_batch, m) + tuple(out_sp))
+
+
+def _depthwise_2d(x: np.ndarray, w: np.ndarray, strides: Sequence[int], dil: Sequence[int],
+                  pads: Sequence[int], dtype: np.dtype) -> np.ndarray:
+    taps = DepthwiseTaps(w, strides, dil, pads, dtype)
+    n, c, h, wd = x.shape
+    out = np.empty((n, *taps.out_shape(h, wd), c), dtype)
+    for b in range(n):
+        for _ in taps.tiles(x[b], 0.0, out=out[b]):
+            pass
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
 def _depthwise(xp: np.ndarray, w: np.ndarray, strides: Sequence[int],

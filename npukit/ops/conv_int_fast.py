@@ -23,6 +23,7 @@ import numpy as np
 from npukit.numerics.gemm import GemmPlan, centre_of
 from npukit.numerics.requant_float import RequantPlan
 from npukit.ops.conv import windows
+from npukit.ops.depthwise import DepthwiseTaps
 from npukit.program import OpRecord
 
 #: accumulators per tile (float32 acc + float64 scratch ≈ 384 KiB: in L2)
@@ -87,81 +88,28 @@ class _Pointwise:
 
 
 class _Depthwise:
-    """Depthwise 2-D Conv: channels-last taps over row tiles (no im2col copy).
-
-    Each tap is one multiply and one add over a whole (rows, Wo·C) tile: the
-    tap's weights are laid out once along Wo·C, and a W stride is removed by
-    splitting the padded input into stride phases, so every tap reads a
-    contiguous run of each row.
-    """
+    """Depthwise 2-D Conv: channels-last taps over row tiles (ops/depthwise.py)."""
 
     def __init__(self, rec: OpRecord, in_dtype: np.dtype) -> None:
         a, w = rec.attrs, rec.tensors["weights"]
         w2 = w.reshape(w.shape[0], -1)
         self.gemm = GemmPlan(w2, in_dtype)                     # only its bounds / dtype
-        self.dtype = self.gemm.acc_dtype
-        self.taps = np.moveaxis(w[:, 0], 0, -1).astype(self.dtype)       # (kh, kw, C)
+        self.taps = DepthwiseTaps(w, a["strides"], a["dilations"], a["pads"],
+                                  self.gemm.acc_dtype)
         self.fill = a["in_zp"] - centre_of(in_dtype)           # padding holds real 0
-        self.strides, self.dil, self.pads = a["strides"], a["dilations"], a["pads"]
         self.rq = _requant(rec, _folded_bias(rec, w2, in_dtype), (-1,), self.gemm.acc_bound)
-        self._rows: dict[int, np.ndarray] = {}
-
-    def _tap_rows(self, wo: int) -> np.ndarray:
-        """Tap weights repeated along Wo: (kh, kw, Wo·C), once per output width."""
-        got = self._rows.get(wo)
-        if got is None:
-            kh, kw, c = self.taps.shape
-            got = np.ascontiguousarray(np.broadcast_to(
-                self.taps[:, :, None, :], (kh, kw, wo, c))).reshape(kh, kw, wo * c)
-            self._rows[wo] = got
-        return got
 
     def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         x = inputs[0]
         n, c, h, wd = x.shape
-        (sh, sw), (dh, dw), p = self.strides, self.dil, self.pads
-        kh, kw = self.taps.shape[:2]
-        hp, wp = h + p[0] + p[2], wd + p[1] + p[3]
-        ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+        ho, wo = self.taps.out_shape(h, wd)
         out = np.empty((n, ho, wo, c), self.rq.out_dtype)
-        rows = max(1, TILE // max(wo * c, 1))
-        acc = np.empty((min(rows, ho), wo * c), self.dtype)
-        tmp, work = np.empty_like(acc), np.empty(acc.shape)
-        taps = self._tap_rows(wo)
+        work = np.empty(min(max(1, TILE // max(wo * c, 1)), ho) * wo * c)
         for b in range(n):
-            phases = self._phases(x[b], hp, wp)
-            for r0 in range(0, ho, rows):
-                nr = min(rows, ho - r0)
-                self._accumulate(phases, taps, r0, nr, wo, acc[:nr], tmp[:nr])
-                self.rq.apply(acc[:nr].reshape(nr, wo, c), out[b, r0:r0 + nr],
-                              work[:nr].reshape(nr, wo, c))
+            for r0, acc in self.taps.tiles(x[b], self.fill, TILE, self.gemm.centre):
+                nr = acc.shape[0]
+                self.rq.apply(acc, out[b, r0:r0 + nr], work[:acc.size].reshape(acc.shape))
         return [np.ascontiguousarray(out.transpose(0, 3, 1, 2))]
-
-    def _phases(self, xb: np.ndarray, hp: int, wp: int) -> list[np.ndarray]:
-        """The padded channels-last input, split into its W-stride phases."""
-        c, h, wd = xb.shape
-        p, sw = self.pads, self.strides[1]
-        xp = np.full((hp, wp, c), self.fill, self.dtype)
-        inner = xp[p[0]:p[0] + h, p[1]:p[1] + wd]
-        inner[...] = xb.transpose(1, 2, 0)
-        if self.gemm.centre:
-            inner -= self.gemm.centre
-        return [xp] if sw == 1 else [np.ascontiguousarray(xp[:, k::sw]) for k in range(sw)]
-
-    def _accumulate(self, phases: list[np.ndarray], taps: np.ndarray, r0: int, nr: int,
-                    wo: int, acc: np.ndarray, tmp: np.ndarray) -> None:
-        (sh, sw), (dh, dw) = self.strides, self.dil
-        for i in range(taps.shape[0]):
-            y0 = r0 * sh + i * dh
-            for j in range(taps.shape[1]):
-                ph, x0 = (j * dw) % sw, (j * dw) // sw
-                src = phases[ph][y0:y0 + sh * (nr - 1) + 1:sh, x0:x0 + wo]
-                src = src.reshape(nr, -1)                    # (rows, Wo·C), a view
-                if i == 0 and j == 0:
-                    np.multiply(src, taps[i, j], out=acc)
-                else:
-                    np.multiply(src, taps[i, j], out=tmp)
-                    acc += tmp
 
 
 class _General:
