@@ -166,6 +166,16 @@ class GemmPlan:
         return acc
 
 
+    def rmatmul(self, xf: np.ndarray) -> np.ndarray:
+        """``xf @ W.T`` for an operand (..., K): exact integers, float (..., rows)."""
+        if len(self.w) == 1:
+            return np.matmul(xf, self.w[0].T)
+        acc = np.zeros(xf.shape[:-1] + (self.rows,), np.float64)
+        for (k0, k1), wc in zip(self.chunks, self.w):
+            acc += np.matmul(xf[..., k0:k1], wc.T)
+        return acc
+
+
 def _chunks(absw: np.ndarray, limit: int) -> list[tuple[int, int]]:
     """Split K so every row's |w| sum inside a chunk stays ≤ ``limit``."""
     out, k0, run = [], 0, np.zeros(absw.shape[0], np.int64)

@@ -9,13 +9,14 @@ int32 bias; ``transA`` becomes a transpose of the input codes.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from npukit.ir import Graph, Node
 from npukit.numerics.fixedpoint import quantize_multiplier, requantize, requantize_ref
-from npukit.numerics.gemm import int_matmul, int_matmul_ref
+from npukit.numerics.gemm import GemmPlan, centre_of, int_matmul, int_matmul_ref
+from npukit.numerics.requant_float import RequantPlan
 from npukit.ops.qlower import (
     bias_int32,
     channel_scales,
@@ -104,11 +105,50 @@ def _finish(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
               a["clamp_min"], a["clamp_max"], axis=axis)
 
 
+class _ConstWeights:
+    """MatMul by constant weights, planned once: float BLAS operand, zero point folded
+    into the bias, requantization of the float accumulators (numerics/requant_float)."""
+
+    def __init__(self, rec: OpRecord, in_dtype: np.dtype) -> None:
+        a, t = rec.attrs, rec.tensors
+        wt = t["weights"].T                                   # (N, K): one row per column
+        self.gemm = GemmPlan(wt, in_dtype)
+        shift = a["a_zp"] - centre_of(in_dtype)
+        bias = t["bias"].astype(np.int64) - shift * wt.astype(np.int64).sum(axis=1)
+        self.trans_a = bool(a.get("trans_a"))
+        self.rq = RequantPlan(t["multiplier"], t["shift"], a["out_zp"], a["out_dtype"],
+                              a["rounding"], a["clamp_min"], a["clamp_max"], bias=bias,
+                              channel_shape=(-1,), acc_bound=self.gemm.acc_bound)
+
+    def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        a = inputs[0].T if self.trans_a else inputs[0]
+        acc = self.gemm.rmatmul(self.gemm.operand(a))
+        return [self.rq.apply(acc, np.empty(acc.shape, self.rq.out_dtype))]
+
+
 @register_kernel
 class MatMulKernel(IntKernel):
     name = "MatMul"
 
+    def prepare(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        if "weights" not in rec.tensors:
+            return super().prepare(rec)
+        plans: dict[np.dtype, _ConstWeights] = {}       # per input dtype, on first use
+
+        def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+            d = inputs[0].dtype
+            if d not in plans:
+                plans[d] = _ConstWeights(rec, d)
+            return plans[d](inputs)
+        return run
+
     def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        if "weights" in rec.tensors:
+            return self.prepare(rec)(inputs)
+        return self.run_blas(rec, inputs)
+
+    def run_blas(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Any MatMul (two activations too) through ``int_matmul`` and int64 requant."""
         a, b = _operands(rec, inputs)
         acc = int_matmul(a, b, rec.attrs["a_zp"], rec.attrs["b_zp"])
         return [_finish(rec, acc, ref=False)]
