@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from npukit.frontends.onnx import OrtReference
 from npukit.metrics import compare, cosine_similarity, top1_agreement
 from npukit.numerics.quantize import dequantize, quantize
 from npukit.numerics.rounding import RoundingMode
@@ -93,26 +94,9 @@ class AccuracyReport:
         return "\n".join(lines)
 
 
-class _Golden:
-    """ONNX Runtime on the float graph with every intermediate value as an output."""
-
-    def __init__(self, float_graph: Any) -> None:
-        import onnxruntime as ort
-
-        from npukit.frontends.onnx import export_model
-        model = export_model(float_graph)
-        have = {o.name for o in model.graph.output}
-        for vi in list(model.graph.value_info):
-            if vi.name not in have:
-                model.graph.output.append(vi)
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        self.sess = ort.InferenceSession(model.SerializeToString(), so,
-                                         providers=["CPUExecutionProvider"])
-        self.names = [o.name for o in self.sess.get_outputs()]
-
-    def __call__(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return dict(zip(self.names, self.sess.run(None, dict(feeds))))
+def _golden(float_graph: Any) -> OrtReference:
+    """ORT on the float graph, rewrites off, every intermediate value an output."""
+    return OrtReference(float_graph, optimized=False)
 
 
 def _float_view(prog: Program, name: str, arr: np.ndarray) -> tuple[str, np.ndarray]:
@@ -144,7 +128,7 @@ def _golden_inputs(prog: Program, rec: OpRecord, gold: Mapping[str, np.ndarray]
 def analyze(qmodel: Any, inputs: Iterable[Mapping[str, np.ndarray]]) -> AccuracyReport:
     """Compare ``qmodel`` (a QuantizedModel) with its float graph on ``inputs``."""
     prog: Program = qmodel.program
-    golden = _Golden(qmodel.float_graph)
+    golden = _golden(qmodel.float_graph)
     floatx = FloatExecutor(qmodel.float_graph)
     exe = ProgramExecutor(prog)
     acc: dict[int, _Stat] = {}

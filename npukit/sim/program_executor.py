@@ -47,15 +47,20 @@ class ProgramExecutor:
 
     def __init__(self, program: Program, *, reference: bool = False) -> None:
         self.program = program
-        self._calls: list[Callable[[Sequence[np.ndarray]], list[np.ndarray]]] = []
-        for rec in program.records:
-            if rec.kernel == FLOAT_KERNEL:
-                self._calls.append(_FloatCall(rec))
-            else:
-                k = get_kernel(rec.kernel)
-                self._calls.append((lambda ins, k=k, rec=rec: k.ref(rec, ins)) if reference
-                                   else k.prepare(rec))
+        self.reference = reference
+        self._calls = [self._bind(rec) for rec in program.records]
         self._free = free_after([r.inputs for r in program.records], set(program.outputs))
+
+    def _bind(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
+        if rec.kernel == FLOAT_KERNEL:
+            return _FloatCall(rec)
+        k = get_kernel(rec.kernel)
+        return (lambda ins: k.ref(rec, ins)) if self.reference else k.prepare(rec)
+
+    def refresh(self, index: int) -> None:
+        """Re-plan record ``index`` after its tensors were edited in place (records are
+        planned once, when the executor is built: folded biases, packed weights)."""
+        self._calls[index] = self._bind(self.program.records[index])
 
     def run_record(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Run one record on given inputs (per-layer analysis feeds golden inputs)."""

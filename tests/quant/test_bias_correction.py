@@ -57,3 +57,20 @@ def test_bias_correction_is_on_by_default_and_can_be_turned_off(rng):
     qm = quantize(parse_graph(TOY), feeds(rng, 4), QuantConfig(bias_correction=False),
                   show_progress=False)
     assert qm.bias is None and qm.feeds == []
+
+
+def test_sequential_correction_is_the_same_on_fast_and_reference_kernels(rng, monkeypatch):
+    """Each corrected layer is re-run with its new bias before the next is measured: with
+    planned (fast) kernels the plan must be refreshed, so the biases chosen equal those
+    chosen on the reference kernels, which read the record every time."""
+    from npukit.quant.algorithms import bias_correction as bc
+    g, calib = parse_graph(TOY), feeds(rng, 8)
+    cfg = QuantConfig(weights="int4", bias_correction_samples=8)
+    fast = quantize(g, calib, cfg, show_progress=False)
+    real = bc.ProgramExecutor
+    monkeypatch.setattr(bc, "ProgramExecutor", lambda prog: real(prog, reference=True))
+    ref = quantize(g, calib, cfg, show_progress=False)
+    for node in ("c1", "c2"):
+        b = fast.graph.node(node).inputs[2]
+        np.testing.assert_array_equal(fast.graph.const(b), ref.graph.const(b))
+    assert fast.bias.shifts == ref.bias.shifts

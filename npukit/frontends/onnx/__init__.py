@@ -7,3 +7,6 @@ __all__ = ["CANONICAL_OPSET", "import_model", "load_onnx"]
 from npukit.frontends.onnx.exporter import export_model  # noqa: E402
 
 __all__ += ["export_model"]
+from npukit.frontends.onnx.ort_reference import OrtReference  # noqa: E402
+
+__all__ += ["OrtReference"]

@@ -252,6 +252,7 @@ def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
                 step = _acc_scale(qgraph, node, prog, rec)
                 new = rec.tensors["bias"].astype(np.float64) - np.round(eps / step)
                 rec.tensors["bias"] = np.clip(new, -2.0 ** 31, 2.0 ** 31 - 1).astype(np.int32)
+                st.px.refresh(k)
                 outs = st.record(k)
                 old = qgraph.const(node.inputs[2]) if len(node.inputs) > 2 and \
                     node.inputs[2] else None
