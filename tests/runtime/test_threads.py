@@ -35,10 +35,12 @@ def test_eight_threads_two_hundred_runs(small_npk):
 
 
 def test_executor_keeps_no_state_between_runs(demo_npk):
-    """ProgramExecutor holds only the program, its bound calls and the free lists."""
+    """ProgramExecutor holds only the program, its bound (planned) calls, the free lists
+    and whether it runs the reference kernels; plans cache per input dtype / tile shape
+    only what is fixed by the record (idempotent, so threads may race to build them)."""
     from npukit.sim.program_executor import ProgramExecutor
     ex = ProgramExecutor(demo_npk.program)
     before = {k: (id(v), len(v) if isinstance(v, list) else None) for k, v in vars(ex).items()}
     ex.run({"image": demo_inputs(1)[0]})
     after = {k: (id(v), len(v) if isinstance(v, list) else None) for k, v in vars(ex).items()}
-    assert before == after and set(before) == {"program", "_calls", "_free"}
+    assert before == after and set(before) == {"program", "_calls", "_free", "reference"}
