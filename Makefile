@@ -27,7 +27,7 @@ demo: $(STAMP)
 test: $(ZOO_STAMP)
 	$(BIN)/ruff check npukit tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_float_executor.py

@@ -28,6 +28,8 @@ from npukit.program import OpRecord
 
 #: accumulators per tile (float32 acc + float64 scratch ≈ 384 KiB: in L2)
 TILE = 32768
+#: but at least this many pixels per GEMM tile: BLAS loses its speed on narrower products
+MIN_COLS = 256
 
 Run = Callable[[Sequence[np.ndarray]], list[np.ndarray]]
 
@@ -78,7 +80,7 @@ class _Pointwise:
         px = int(np.prod(x.shape[2:], dtype=np.int64))
         out = np.empty((n, m, px), self.rq.out_dtype)
         xf = self.gemm.operand(x.reshape(n, c, px))
-        step = max(64, TILE // max(m, 1))
+        step = max(MIN_COLS, TILE // max(m, 1))
         work = np.empty(m * min(step, px))
         for b in range(n):
             for j in range(0, px, step):
@@ -138,7 +140,7 @@ class _General:
         n, c, ho, wo = win.shape[:4]
         cg = c // self.group
         out = np.empty((n, self.m, ho, wo), self.rq.out_dtype)
-        rows = max(1, TILE // max(wo * self.m, 1))
+        rows = max(1, TILE // max(wo * self.m, 1), -(-MIN_COLS // max(wo, 1)))
         for b in range(n):
             for r0 in range(0, ho, rows):
                 nr = min(rows, ho - r0)

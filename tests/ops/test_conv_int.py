@@ -53,6 +53,7 @@ def test_conv_fast_equals_reference(case, seed, dtype, wdtype, rounding, tile):
     with pytest.MonkeyPatch.context() as mp:
         if tile is not None:
             mp.setattr(conv_int_fast, "TILE", tile)
+            mp.setattr(conv_int_fast, "MIN_COLS", 1)
         _check_conv(case, seed, dtype, wdtype, rounding)
 
 
