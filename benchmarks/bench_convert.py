@@ -104,6 +104,7 @@ def main() -> int:
                     help="calibration inputs (default 100 for EfficientNet-Lite0, else 20)")
     ap.add_argument("--target", default="rk3588")
     args = ap.parse_args()
+    load0 = os.getloadavg()[0]
     rows = []
     for model_name in args.models.split(","):
         try:
@@ -140,7 +141,7 @@ def main() -> int:
               "N(0,1) noise, efficientnet_lite0 photo crops (examples/photos.py); batch 1, "
               f"OMP_NUM_THREADS={env['omp_threads'] or '-'}; numpy {env['numpy']}, "
               f"onnxruntime {env['onnxruntime']}, {env['machine']}, load average before the "
-              f"run {os.getloadavg()[0]:.1f}.")
+              f"run {load0:.1f}.")
     (RESULTS / "convert.md").write_text("\n".join(md) + "\n")
     return 0
 
