@@ -118,6 +118,10 @@ def _stage(graph: Graph, name: str, item: AippConfig | AippStage, layout: str | 
         c_axis = 1 if lay == "NCHW" else 3
         hw = (shape[2], shape[3]) if lay == "NCHW" else (shape[1], shape[2])
         try:
+            if cfg.dynamic and shape[c_axis] not in (1, 3):
+                raise AippError(f"model input {name!r} of shape {list(shape)} has "
+                                f"{shape[c_axis]} channels in {lay}; AIPP produces 1 or 3",
+                                rule="model_input")
             stage = AippStage(cfg, batch=batch, layout=lay, name=name, params=params,
                               model_hw=hw if cfg.dynamic else None,
                               model_channels=shape[c_axis] if cfg.dynamic else None)

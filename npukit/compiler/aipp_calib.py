@@ -114,9 +114,9 @@ class AippCalibration:
     def __init__(self, source: Any, name: str, stage: AippStage, *,
                  limit: int | None = None, keep_n: int = 0) -> None:
         self.name, self.stage = name, stage
-        self.one = AippStage(stage.cfg, layout=stage.layout, model_hw=stage.model_hw,
-                             model_channels=stage.channels, name=name,
-                             params=stage.params[:1])
+        # a bound dynamic stage calibrates with its first parameter set, as a static one
+        cfg = stage.params[0] if stage.cfg.dynamic else stage.cfg
+        self.one = AippStage(cfg, layout=stage.layout, name=name)
         self.items = list_items(source)
         self.limit, self.keep_n = limit, keep_n
         self.kept: list[dict[str, np.ndarray]] = []
@@ -206,11 +206,6 @@ def _source(graph: Graph, stages: Mapping[str, AippStage], calib: Any, limit: in
                          f"AIPP on {list(stages)}",
                          hint="pass the calibration as feed dicts of model inputs instead")
     (name, stage), = stages.items()
-    if stage.cfg.dynamic and not stage.params:
-        raise AippError(f"input {name!r} has dynamic AIPP: calibrating through it needs a "
-                        "parameter set", rule="dynamic_params_missing",
-                        hint="bind one with AippStage.with_dynamic(params), or calibrate "
-                             "without AIPP (ordinary images normalised by mean/std)")
     return AippCalibration(calib, name, stage, limit=limit, keep_n=keep_n)
 
 

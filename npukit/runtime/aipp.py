@@ -143,9 +143,9 @@ def frame_feed(a: AippInput, frame: np.ndarray, stage: AippStage, prequant: bool
     return dequantize(codes, float(q.scale[0]), int(q.zero_point[0]))
 
 
-def check_params(stage: AippStage, params: Any) -> list[AippConfig]:
+def check_params(stage: AippStage, params: Any, batches: Sequence[int]) -> list[AippConfig]:
     """``params`` (one set or one per item: AippConfig / dict / ATC or TOML path) checked
-    against ``stage``; the bound sets."""
+    one by one against ``stage``, and their number against the compiled ``batches``."""
     from npukit.preprocess import load_aipp_all
     items = params if isinstance(params, (list, tuple)) else [params]
     sets: list[Any] = []
@@ -158,4 +158,9 @@ def check_params(stage: AippStage, params: Any) -> list[AippConfig]:
             raise AippError(f"dynamic AIPP parameters of type {type(p).__name__}",
                             rule="dynamic_record", hint="give an AippConfig, a dict of AIPP "
                             "fields, or an ATC / TOML file")
-    return list(stage.with_dynamic(sets).params)
+    if len(sets) != 1 and len(sets) not in batches:
+        raise AippError(f"{len(sets)} dynamic parameter sets; the compiled batch sizes are "
+                        f"{sorted(set(batches))}", rule="dynamic_batch",
+                        hint="give one set, or one per batch item")
+    one = stage.with_batch(1)
+    return [one.with_dynamic(p).params[0] for p in sets]

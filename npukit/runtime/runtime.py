@@ -71,8 +71,11 @@ class Runtime:
         """The AIPP stage of each input that takes raw frames (default shape, with the
         ``set_aipp`` parameters bound if any): ``rt.aipp["image"].frame_from_image(rgb)``
         makes a frame, ``.summary()`` describes it."""
-        return {n: a.stage.with_dynamic(self._aipp_params[n]) if n in self._aipp_params
-                else a.stage for n, a in self._shapes[0].aipp.items()}
+        out = {}
+        for n, a in self._shapes[0].aipp.items():
+            sets = self._aipp_params.get(n)
+            out[n] = a.stage.with_batch(len(sets)).with_dynamic(sets) if sets else a.stage
+        return out
 
     @property
     def optional_inputs(self) -> list[str]:
@@ -102,7 +105,9 @@ class Runtime:
         if params is None:
             self._aipp_params.pop(name, None)
             return
-        self._aipp_params[name] = check_params(self._shapes[0].aipp[name].stage, params)
+        self._aipp_params[name] = check_params(
+            self._shapes[0].aipp[name].stage, params,
+            [cs.aipp[name].stage.batch for cs in self._shapes])
 
     # ---- running ---------------------------------------------------------
     def run(self, feeds: Any, *, raw: bool = False) -> dict[str, np.ndarray]:
