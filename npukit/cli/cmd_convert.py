@@ -66,7 +66,6 @@ def parse_shapes(specs: list[str]) -> list[dict[str, list[int]]]:
 
 def run(args: argparse.Namespace) -> int:
     from npukit.compiler import compile_model
-    from npukit.quant.quantizer import quantize
     from npukit.targets import load_target
     out = Path(args.output)
     if out.exists() and not args.force:
@@ -81,13 +80,7 @@ def run(args: argparse.Namespace) -> int:
                           "give --mixed an override file here")
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     stages = _aipp(args, model.graph)
-    bar = not args.json and sys.stderr.isatty()
-    if stages:
-        from npukit.compiler.aipp_calib import quantize_through_aipp
-        qm = quantize_through_aipp(model.graph, stages, args.calib, cfg, calib_config=ccfg,
-                                   show_progress=bar)
-    else:
-        qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg, show_progress=bar)
+    qm = _quantize(args, model.graph, stages, cfg, ccfg)
     pre = {"mean": _floats(args.mean, "--mean"), "std": _floats(args.std, "--std"),
            "color": args.color, "layout": args.layout}
 
@@ -105,6 +98,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_format(summary))
     return 0
+
+
+def _quantize(args: argparse.Namespace, graph: Any, stages: dict[str, Any], cfg: Any,
+              ccfg: Any) -> Any:
+    """Quantize; with AIPP, calibrating through it (docs/aipp.md §8)."""
+    bar = not args.json and sys.stderr.isatty()
+    if stages:
+        from npukit.compiler.aipp_calib import quantize_through_aipp
+        return quantize_through_aipp(graph, stages, args.calib, cfg, calib_config=ccfg,
+                                     show_progress=bar)
+    from npukit.quant.quantizer import quantize
+    return quantize(graph, args.calib, cfg, calib_config=ccfg, show_progress=bar)
 
 
 def _aipp(args: argparse.Namespace, graph: Any) -> dict[str, Any]:

@@ -187,3 +187,12 @@ def check_shapes(stages: Mapping[str, AippStage], graph: Graph,
         batch = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else 1
         stage.with_batch(batch).check_model_input(
             [d if isinstance(d, int) else None for d in shape])
+
+
+def add_aipp(manifest: dict[str, Any], stages: Mapping[str, AippStage], graph: Graph,
+             rounding: str, layout_version: int) -> None:
+    """With AIPP: the ``aipp`` section, and the compiled-model layout that has it."""
+    if stages:
+        manifest["model"]["version"] = layout_version
+        manifest["aipp"] = aipp_section(stages, {n: graph.values[n].quant for n in stages},
+                                        rounding)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from npukit.compiler.aipp import AippSpec, aipp_section, aipp_stages
+from npukit.compiler.aipp import AippSpec, add_aipp, aipp_stages
 from npukit.compiler.aipp import check_shapes as check_aipp_shapes
 from npukit.compiler.memory_plan import MemoryPlan, plan_memory
 from npukit.compiler.reshape import check_shapes, graph_shapes, reshaped, shape_key
@@ -76,13 +76,11 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
     ``shapes`` lists input-shape dicts (one program each; the first is the
     default); None compiles the graph's own shapes.  ``layouts`` declares
     inputs NHWC; ``preprocess`` is stored as given (the CLI keeps mean/std/color
-    there for ``npukit run``).  ``aipp`` (an ATC / TOML file, an ``AippConfig``,
-    an ``AippStage`` or ``{input: …}``) makes those inputs take raw camera frames
-    (docs/aipp.md §8).  ``on_placement`` sees the default shape's placement
-    before anything is written.
+    there for ``npukit run``).  ``aipp`` (ATC / TOML file, ``AippConfig``, ``AippStage``,
+    ``{input: …}``) makes inputs take raw camera frames (docs/aipp.md §8).
+    ``on_placement`` sees the default shape's placement first.
     """
-    t0 = time.perf_counter()
-    dest = Path(out_path)
+    t0, dest = time.perf_counter(), Path(out_path)
     if dest.exists() and not force:
         raise NpkExistsError(f"{dest} already exists", hint="pass force=True (--force) "
                              "to overwrite it")
@@ -103,10 +101,7 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
         if on_placement is not None and k == keys[0]:
             on_placement(pl)
     manifest, tensors, plans = _assemble(t, g, keys, products, qmodel, layouts, preprocess)
-    if stages:
-        manifest["model"]["version"] = MODEL_VERSION_AIPP
-        manifest["aipp"] = aipp_section(stages, {n: g.values[n].quant for n in stages},
-                                        t.numerics.rounding)
+    add_aipp(manifest, stages, g, t.numerics.rounding, MODEL_VERSION_AIPP)
     write_npk(dest, manifest, tensors, key=key, force=force)
     return CompileResult(dest, t.name, keys, {k: p.program for k, (_, p) in products.items()},
                          {k: p for k, (_, p) in products.items()}, plans, manifest,

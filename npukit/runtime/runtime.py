@@ -3,9 +3,10 @@
 Thread safety: ``run`` / ``run_async`` may be called from many threads at
 once — the programs and their device sessions are read-only after loading
 and every run keeps its values in its own local environment.  The zero-copy
-input buffers are per runtime, so ``run_buffers`` from several threads on
-the same runtime must be serialised by the caller (or use one runtime per
-thread).  See docs/runtime.md.
+input buffers and the ``set_aipp`` parameters are per runtime, so
+``run_buffers`` from several threads on the same runtime must be serialised by
+the caller (or use one runtime per thread), and per-thread dynamic AIPP
+parameters go in the ``aipp_params`` input.  See docs/runtime.md, docs/aipp.md.
 """
 
 from __future__ import annotations
