@@ -104,8 +104,9 @@ def with_batch_axis(aipp: Mapping[str, AippInput], arrays: dict[str, np.ndarray]
             raise AippError(f"input {name!r}: frame of shape {list(x.shape)} does not match "
                             f"{what}: expected {list(a.stage.input_spec().shape)} (or "
                             f"{list(one)} for one frame)", rule="frame_size",
-                            hint="give frames of the configured size, or recompile with "
-                                 "src_image_size_w/h set to the camera's")
+                            hint="the model was compiled with AIPP and takes raw camera "
+                                 f"frames of that size; Runtime.aipp[{name!r}]"
+                                 ".frame_from_image(rgb) makes one from an RGB image")
 
 
 def bind(a: AippInput, record: np.ndarray | None, params: Sequence[AippConfig] | None
