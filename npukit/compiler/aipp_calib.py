@@ -174,8 +174,6 @@ def quantize_through_aipp(graph: Graph, stages: Mapping[str, AippStage], calib: 
     base = dataclasses.replace(config, bias_correction=False, range_search_samples=0,
                                mixed=None)
     qm0 = quantize(graph, source, base, show_progress=show_progress)
-    if isinstance(source, AippCalibration) and source.samples == 0:
-        raise InputError("the calibration source gave no samples")
     cal = qm0.calibration
     assert cal is not None
     ranges = {**cal.ranges, **exact_ranges(stages)}

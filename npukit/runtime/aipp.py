@@ -64,14 +64,19 @@ def load_section(section: Any, model_inputs: Sequence[TensorInfo]) -> dict[str, 
     if not isinstance(section, Mapping) or section.get("version") not in SECTION_VERSIONS:
         raise ValueError(f"aipp section version {_get(section, 'version')!r} is not one of "
                          f"{SECTION_VERSIONS}")
-    batch = {t.name: (t.shape[0] if t.shape else 1) for t in model_inputs}
+    infos = {t.name: t for t in model_inputs}
     out = {}
     for name, e in section["inputs"].items():
-        if name not in batch:
+        if name not in infos:
             raise ValueError(f"aipp section names {name!r}, which is not a model input")
-        stage = AippStage.from_json(json.dumps(e["stage"])).with_batch(batch[name])
-        out[name] = AippInput(name, stage, QuantParams.from_json(e["quant"]), e["rounding"],
-                              e.get("params_input"), e.get("fold_exact"))
+        t, q = infos[name], QuantParams.from_json(e["quant"])
+        if t.quant is not None and not t.quant.same_as(q):
+            raise ValueError(f"the AIPP codes of {name!r} are not in the quantization of the "
+                             "program's input")
+        stage = AippStage.from_json(json.dumps(e["stage"])).with_batch(
+            t.shape[0] if t.shape else 1)
+        out[name] = AippInput(name, stage, q, e["rounding"], e.get("params_input"),
+                              e.get("fold_exact"))
     return out
 
 

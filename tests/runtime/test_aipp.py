@@ -215,17 +215,33 @@ def test_version_1_files_still_load():
     assert np.array_equal(got, want)
 
 
-def test_layout_2_without_its_section(tmp_path):
+def _rewritten(path: Path, out: Path, edit) -> Path:
+    """``path`` written again (valid checksum) after ``edit(manifest)``."""
     from npukit.npk import read_npk, write_npk
-    res = compile_model(small_aipp_model(RGB), "rk3588", tmp_path / "m.npk", aipp=RGB)
-    npk = read_npk(res.path)
+    npk = read_npk(path)
     manifest = {k: v for k, v in npk.manifest.items()
                 if k not in ("format", "format_version", "npukit_version", "created",
-                             "checksum", "aipp")}
-    write_npk(tmp_path / "bad.npk", manifest, {n: np.asarray(npk.tensors[n])
-                                               for n in npk.tensors})
+                             "checksum")}
+    edit(manifest)
+    write_npk(out, manifest, {n: np.asarray(npk.tensors[n]) for n in npk.tensors})
+    return out
+
+
+def test_malformed_aipp_manifests(tmp_path):
+    res = compile_model(small_aipp_model(RGB), "rk3588", tmp_path / "m.npk", aipp=RGB)
+    gone = _rewritten(res.path, tmp_path / "a.npk", lambda m: m.pop("aipp"))
     with pytest.raises(NpkFormatError, match="layout 2 without its 'aipp' section"):
-        Runtime(tmp_path / "bad.npk")
+        Runtime(gone)
+
+    def scale(m):
+        m["aipp"]["inputs"]["x"]["quant"]["scale"] = [0.5]
+    with pytest.raises(NpkFormatError, match="not in the quantization of the program's input"):
+        Runtime(_rewritten(res.path, tmp_path / "b.npk", scale))
+
+    def layout1(m):
+        m["model"]["version"] = 1
+    with Runtime(_rewritten(res.path, tmp_path / "c.npk", layout1)) as rt:  # layout 1:
+        assert rt.aipp == {} and rt.inputs[0].dtype == "float32"  # no aipp section read
 
 
 SCRIPT = """
