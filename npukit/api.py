@@ -8,6 +8,13 @@
     npk.compile(qm, "rk3588", "model.npk")
     with npk.Runtime("model.npk") as rt:
         y = rt.run({"data": x})
+
+With the camera preprocessing compiled in (AIPP, docs/aipp.md):
+
+    qm = npk.quantize(model, "photos/", aipp="aipp.cfg")   # calibrated through the AIPP
+    npk.compile(qm, "rk3588", "model.npk", aipp="aipp.cfg") # the input takes NV12 frames
+    with npk.Runtime("model.npk") as rt:
+        y = rt.run({"data": nv12_frame})
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import numpy as np
 from npukit.analysis.accuracy import AccuracyReport
 from npukit.analysis.accuracy import analyze as _analyze
 from npukit.compiler import CompileResult, compile_model
+from npukit.compiler.aipp import AippSpec, aipp_stages
+from npukit.compiler.aipp_calib import quantize_through_aipp
 from npukit.frontends.onnx import import_model
 from npukit.ir import Graph
 from npukit.passes import optimize as _optimize
@@ -72,10 +81,19 @@ def optimize(model: Model, level: str = "O3") -> Model:
 
 
 def quantize(model: Model | Graph, calib: Any, config: QuantConfig | None = None, *,
-             calib_config: CalibConfig | None = None, show_progress: bool = False
-             ) -> QuantizedModel:
-    """Post-training quantization with calibration data (see ``npukit.quant``)."""
+             calib_config: CalibConfig | None = None, show_progress: bool = False,
+             aipp: AippSpec | None = None) -> QuantizedModel:
+    """Post-training quantization with calibration data (see ``npukit.quant``).
+
+    ``aipp`` (an ATC / TOML file, ``AippConfig``, ``AippStage`` or ``{input: …}``):
+    the calibration photos or raw frames go through that AIPP, and the input's range
+    is the exact range AIPP produces (``npukit.compiler.aipp_calib``).  Pass the same
+    ``aipp`` to :func:`compile`.
+    """
     g = model.graph if isinstance(model, Model) else model
+    if aipp is not None:
+        return quantize_through_aipp(g, aipp_stages(g, aipp), calib, config,
+                                     calib_config=calib_config, show_progress=show_progress)
     return _quantize(g, calib, config, calib_config=calib_config, show_progress=show_progress)
 
 
@@ -86,6 +104,10 @@ def analyze(qmodel: QuantizedModel, inputs: Iterable[Mapping[str, np.ndarray]]
 
 
 def compile(qmodel: QuantizedModel, target: str, out: str | os.PathLike,  # noqa: A001
-            **options: Any) -> CompileResult:
-    """Place, lower, plan memory and write ``out`` (an ``.npk``) for ``target``."""
-    return compile_model(qmodel, target, out, **options)
+            *, aipp: AippSpec | None = None, **options: Any) -> CompileResult:
+    """Place, lower, plan memory and write ``out`` (an ``.npk``) for ``target``.
+
+    ``aipp``: the inputs it names take raw camera frames; the runtime runs the
+    integer AIPP path and feeds the first layer its codes (docs/aipp.md §8).
+    """
+    return compile_model(qmodel, target, out, aipp=aipp, **options)

@@ -10,6 +10,8 @@ import os
 from typing import Any
 
 from npukit.npk import read_npk
+from npukit.preprocess import to_dict
+from npukit.runtime.aipp import AippInput
 from npukit.runtime.model import TensorInfo, load_shapes
 
 
@@ -44,7 +46,16 @@ def describe_npk(path: str | os.PathLike, *, key: Any = None) -> dict[str, Any]:
             "outputs": [_io(t) for t in shapes[0].outputs], "shapes": per_shape,
             "tensors": len(npk.tensors), "tensor_bytes": npk.tensors.nbytes,
             "packed_tensors": len(m.get("packing", {})),
-            "preprocess": m.get("preprocess"), "compiler": m.get("compiler", {})}
+            "preprocess": m.get("preprocess"), "compiler": m.get("compiler", {}),
+            "model_inputs": [_io(t) for t in shapes[0].model_inputs],
+            "aipp": {n: _aipp(a) for n, a in shapes[0].aipp.items()}}
+
+
+def _aipp(a: AippInput) -> dict[str, Any]:
+    return {"mode": a.stage.cfg.aipp_mode, "frame": list(a.stage.input_spec().shape),
+            "params_input": a.params_input, "fold_exact": a.fold_exact,
+            "rounding": a.rounding, "summary": a.stage.summary(),
+            "config": to_dict(a.stage.cfg)}
 
 
 def format_npk_info(info: dict[str, Any]) -> str:
@@ -60,6 +71,7 @@ def format_npk_info(info: dict[str, Any]) -> str:
             qs = "" if q is None else (f"  quant {q['dtype']} scale {q['scale'][0]:.6g} "
                                        f"zp {q['zero_point'][0]}")
             lines.append(f"  {t['name']}: {t['dtype']} {t['shape']} {t['layout']}{qs}")
+    lines += _format_aipp(info)
     for key, s in info["shapes"].items():
         c = s["placement"]
         lines.append(f"shape {key}: {s['records']} records ({s['npu_records']} on the NPU); "
@@ -70,3 +82,19 @@ def format_npk_info(info: dict[str, Any]) -> str:
         for n in s["cpu_nodes"]:
             lines.append(f"  CPU {n['node']} ({n['op_type']}): {n['reason']}")
     return "\n".join(lines)
+
+
+def _format_aipp(info: dict[str, Any]) -> list[str]:
+    model = {t["name"]: t for t in info.get("model_inputs", [])}
+    lines = []
+    for name, a in info.get("aipp", {}).items():
+        q = model[name]["quant"]
+        fold = {True: "exact", False: "within one code", None: "set per run"}[a["fold_exact"]]
+        lines.append(f"AIPP ({a['mode']}) on {name!r}: frames uint8{a['frame']} -> model input "
+                     f"{model[name]['shape']} quant {q['dtype']} scale {q['scale'][0]:.6g} zp "
+                     f"{q['zero_point'][0]} (normalisation folded in: {fold})")
+        if a["params_input"]:
+            lines.append(f"  dynamic parameters per run: input {a['params_input']!r} or "
+                         "Runtime.set_aipp(...)")
+        lines += ["  " + line for line in a["summary"].splitlines()]
+    return lines

@@ -2,6 +2,9 @@
 
 The placement report (which node runs where and why, segments, transfers)
 is printed before anything is written; an existing output needs ``--force``.
+``--aipp FILE`` (ATC ``insert_op_conf`` text or TOML) compiles the camera
+preprocessing in: the model input becomes the raw frame and the calibration
+photos go through the same AIPP (docs/aipp.md §8).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shapes", action="append", default=[], metavar="NAME:D0,D1,…;…",
                    help="compile these input shapes (one program each; a repeated input "
                    "name starts a new shape), e.g. image:1,1,28,28;image:2,1,28,28")
+    p.add_argument("--aipp", metavar="FILE", help="AIPP config (ATC insert_op_conf text, or "
+                   ".toml): the input takes raw camera frames (e.g. NV12) and the calibration "
+                   "images go through the same AIPP")
     p.add_argument("--key", metavar="FILE", help="encrypt with this AES-256 key file")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -60,7 +66,6 @@ def parse_shapes(specs: list[str]) -> list[dict[str, list[int]]]:
 
 def run(args: argparse.Namespace) -> int:
     from npukit.compiler import compile_model
-    from npukit.quant.quantizer import quantize
     from npukit.targets import load_target
     out = Path(args.output)
     if out.exists() and not args.force:
@@ -74,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
                           "analysis inputs)", hint="save the result with --save-table, or "
                           "give --mixed an override file here")
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
-    qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
-                  show_progress=not args.json and sys.stderr.isatty())
+    stages = _aipp(args, model.graph)
+    qm = _quantize(args, model.graph, stages, cfg, ccfg)
     pre = {"mean": _floats(args.mean, "--mean"), "std": _floats(args.std, "--std"),
            "color": args.color, "layout": args.layout}
 
@@ -84,13 +89,49 @@ def run(args: argparse.Namespace) -> int:
             print(placement.format(), flush=True)
 
     res = compile_model(qm, target, out, cpu=args.cpu, npu=args.npu, shapes=shapes,
-                        key=args.key, force=args.force, preprocess=pre, on_placement=show)
-    summary = {**_summary(res, model.source), "encrypted": args.key is not None}
+                        key=args.key, force=args.force, preprocess=pre, on_placement=show,
+                        aipp=stages or None)
+    summary = {**_summary(res, model.source), "encrypted": args.key is not None,
+               "aipp": _aipp_summary(res, stages)}
     if args.json:
         print(json.dumps({**summary, "placement": res.placement.to_json()}, indent=2))
     else:
         print(_format(summary))
     return 0
+
+
+def _quantize(args: argparse.Namespace, graph: Any, stages: dict[str, Any], cfg: Any,
+              ccfg: Any) -> Any:
+    """Quantize; with AIPP, calibrating through it (docs/aipp.md §8)."""
+    bar = not args.json and sys.stderr.isatty()
+    if stages:
+        from npukit.compiler.aipp_calib import quantize_through_aipp
+        return quantize_through_aipp(graph, stages, args.calib, cfg, calib_config=ccfg,
+                                     show_progress=bar)
+    from npukit.quant.quantizer import quantize
+    return quantize(graph, args.calib, cfg, calib_config=ccfg, show_progress=bar)
+
+
+def _aipp(args: argparse.Namespace, graph: Any) -> dict[str, Any]:
+    """The checked AIPP stages of ``--aipp`` (none without it)."""
+    if not args.aipp:
+        return {}
+    from npukit.compiler.aipp import aipp_stages
+    stages = aipp_stages(graph, args.aipp, layout=args.layout)
+    static = [n for n, s in stages.items() if not s.cfg.dynamic]
+    if static and (args.mean != "0" or args.std != "1" or args.color != "RGB"):
+        raise NpukitError(f"--mean / --std / --color do not apply to input(s) {static}: "
+                          "their static AIPP config normalises the frame",
+                          hint="set mean_chn_i / var_reci_chn_i and model_format in the "
+                               "AIPP file instead")
+    return stages
+
+
+def _aipp_summary(res: Any, stages: dict[str, Any]) -> dict[str, Any]:
+    entries = res.manifest.get("aipp", {}).get("inputs", {})
+    return {n: {"summary": s.summary(), "fold_exact": entries[n]["fold_exact"],
+                "params_input": entries[n]["params_input"],
+                "frame": list(s.input_spec().shape)} for n, s in stages.items()}
 
 
 def _summary(res: Any, source: str) -> dict[str, Any]:
@@ -107,4 +148,11 @@ def _format(s: dict[str, Any]) -> str:
     for k, v in s["shapes"].items():
         lines.append(f"  {k}: {v['records']} records, activation arena {v['arena_bytes']} B "
                      f"(lower bound {v['lower_bound']} B, naive {v['naive_bytes']} B)")
+    for name, a in s["aipp"].items():
+        fold = {True: "exact", False: "within one code", None: "set per run"}[a["fold_exact"]]
+        extra = f"; parameters per run: input {a['params_input']!r} or Runtime.set_aipp" \
+            if a["params_input"] else ""
+        lines.append(f"  AIPP on {name!r}: takes uint8{a['frame']} frames; normalisation "
+                     f"folded into the input quantization ({fold}){extra}")
+        lines += ["    " + line for line in a["summary"].splitlines()]
     return "\n".join(lines)

@@ -2,9 +2,13 @@
 
 A file is a ``.npy`` (or a one-array ``.npz``) holding the input array, or an
 image decoded with Pillow, resized to the input's H×W and normalised with the
-mean/std/colour stored in the model by ``npukit convert``.  ``NAME=`` may be
-left out for a one-input model.  ``--output OUT.npz`` saves the outputs
-(never overwriting without ``--force``).
+mean/std/colour stored in the model by ``npukit convert``.  An input compiled
+with AIPP takes a raw frame (``.yuv/.nv12/.nv21/.rgb/.bgr/.gray/.raw/.bin``,
+its size checked against ``src_image_size``), a uint8 ``.npy``, or an ordinary
+image converted to the configured frame format; ``--aipp-params FILE`` gives
+a dynamic AIPP model its parameters.  ``NAME=`` may be left out for a
+one-input model.  ``--output OUT.npz`` saves the outputs (never overwriting
+without ``--force``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", help="an .npk file written by `npukit convert`")
     p.add_argument("--input", action="append", default=[], metavar="NAME=FILE",
                    help="an input from a .npy/.npz file or an image (repeatable)")
+    p.add_argument("--aipp-params", action="append", default=[], metavar="FILE",
+                   help="dynamic AIPP parameters (ATC/TOML aipp_op block) for this run; "
+                   "repeat once per batch item to differ per item")
     p.add_argument("--output", metavar="OUT.npz", help="save the outputs here")
     p.add_argument("--raw", action="store_true", help="integer output codes, not float")
     p.add_argument("--key", metavar="FILE", help="key file of an encrypted model")
@@ -40,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).exists() and not args.force:
         raise NpukitError(f"{args.output} already exists", hint="pass --force to overwrite it")
     with Runtime(args.model, key=args.key) as rt:
+        if args.aipp_params:
+            rt.set_aipp(args.aipp_params if len(args.aipp_params) > 1 else args.aipp_params[0])
         feeds = _feeds(rt, args.input)
         outs = rt.run(feeds, raw=args.raw)
     if args.output:
@@ -53,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _feeds(rt: Any, specs: list[str]) -> dict[str, np.ndarray]:
-    names = rt.input_names()
+    names = [t.name for t in rt.inputs if t.name not in rt.optional_inputs]
     out: dict[str, np.ndarray] = {}
     for spec in specs:
         name, sep, file = spec.partition("=")
@@ -66,7 +75,9 @@ def _feeds(rt: Any, specs: list[str]) -> dict[str, np.ndarray]:
         if info is None:
             raise InputError(f"--input {name!r}: the model has no such input; its inputs "
                              f"are {names}")
-        out[name] = _load(Path(file), info, rt.manifest.get("preprocess") or {})
+        stage = rt.aipp.get(name)
+        out[name] = _frame(Path(file), info, stage) if stage is not None else \
+            _load(Path(file), info, rt.manifest.get("preprocess") or {})
     missing = [n for n in names if n not in out]
     if missing:
         raise InputError(f"no --input for {missing}", hint="add --input NAME=FILE")
@@ -91,6 +102,26 @@ def _load(path: Path, info: Any, pre: dict[str, Any]) -> np.ndarray:
         return _image(path, info, pre)
     raise InputError(f"input file {path}: expected .npy, .npz or an image "
                      f"({', '.join(IMAGE_SUFFIXES)})")
+
+
+def _frame(path: Path, info: Any, stage: Any) -> np.ndarray:
+    """One raw frame for an AIPP input, repeated over the batch (dynamic: in its buffer)."""
+    from npukit.preprocess import read_image_rgb
+    from npukit.preprocess.stage import RAW_SUFFIXES
+    if not path.is_file():
+        raise InputError(f"input file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in (".npy", ".npz"):
+        return _load(path, info, {})
+    if suffix not in RAW_SUFFIXES + IMAGE_SUFFIXES:
+        raise InputError(f"input file {path}: expected a raw frame ({', '.join(RAW_SUFFIXES)}),"
+                         f" an image ({', '.join(IMAGE_SUFFIXES)}) or .npy/.npz")
+    frame = stage.frame_from_file(path, read_image=read_image_rgb)
+    if stage.cfg.dynamic:                   # the frame at the start of the byte buffer
+        buf = np.zeros(stage.cfg.max_src_image_size, np.uint8)
+        buf[:frame.size] = frame.reshape(-1)
+        frame = buf
+    return np.repeat(frame[None], info.shape[0], axis=0)
 
 
 def _image(path: Path, info: Any, pre: dict[str, Any]) -> np.ndarray:

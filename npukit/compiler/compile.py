@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from npukit.compiler.aipp import AippSpec, add_aipp, aipp_stages
+from npukit.compiler.aipp import check_shapes as check_aipp_shapes
 from npukit.compiler.memory_plan import MemoryPlan, plan_memory
 from npukit.compiler.reshape import check_shapes, graph_shapes, reshaped, shape_key
 from npukit.compiler.signature import io_signature
@@ -31,6 +33,7 @@ from npukit.program import Program
 from npukit.targets import TargetProfile, load_target
 
 MODEL_VERSION = 1          # the layout of the manifest sections this module writes
+MODEL_VERSION_AIPP = 2     # ... when inputs take raw frames through AIPP (the ``aipp`` section)
 Shapes = Mapping[str, Sequence[int]]
 
 
@@ -66,17 +69,18 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
                   shapes: Sequence[Shapes] | None = None, key: Any = None,
                   force: bool = False, layouts: Mapping[str, str] | None = None,
                   preprocess: Mapping[str, Any] | None = None,
+                  aipp: AippSpec | None = None,
                   on_placement: Callable[[Placement], None] | None = None) -> CompileResult:
     """Compile ``qmodel`` (a :class:`npukit.quant.quantizer.QuantizedModel`) for ``target``.
 
     ``shapes`` lists input-shape dicts (one program each; the first is the
     default); None compiles the graph's own shapes.  ``layouts`` declares
     inputs NHWC; ``preprocess`` is stored as given (the CLI keeps mean/std/color
-    there for ``npukit run``).  ``on_placement`` sees the default shape's
-    placement before anything is written.
+    there for ``npukit run``).  ``aipp`` (ATC / TOML file, ``AippConfig``, ``AippStage``,
+    ``{input: …}``) makes inputs take raw camera frames (docs/aipp.md §8).
+    ``on_placement`` sees the default shape's placement first.
     """
-    t0 = time.perf_counter()
-    dest = Path(out_path)
+    t0, dest = time.perf_counter(), Path(out_path)
     if dest.exists() and not force:
         raise NpkExistsError(f"{dest} already exists", hint="pass force=True (--force) "
                              "to overwrite it")
@@ -85,16 +89,19 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
     keep = {d.node: f"{d.reason}: kept in float by the quantizer"
             for d in getattr(qmodel, "decisions", []) if d.precision == "float"}
     keys, wanted = _shape_list(g, shapes)
+    stages = aipp_stages(g, aipp)
     own = shape_key(graph_shapes(g), g.inputs) if all(
         g.values[n].is_static for n in g.inputs) else None
     products = {}
     for k, s in zip(keys, wanted):
         gs = g if k == own else reshaped(g, s)
+        check_aipp_shapes(stages, gs, layouts)
         pl = place(gs, t, cpu=list(cpu), npu=list(npu), keep_float=keep)
         products[k] = (gs, pl)
         if on_placement is not None and k == keys[0]:
             on_placement(pl)
     manifest, tensors, plans = _assemble(t, g, keys, products, qmodel, layouts, preprocess)
+    add_aipp(manifest, stages, g, t.numerics.rounding, MODEL_VERSION_AIPP)
     write_npk(dest, manifest, tensors, key=key, force=force)
     return CompileResult(dest, t.name, keys, {k: p.program for k, (_, p) in products.items()},
                          {k: p for k, (_, p) in products.items()}, plans, manifest,

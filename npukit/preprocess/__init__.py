@@ -21,7 +21,15 @@ from npukit.preprocess.config import (
     to_dict,
 )
 from npukit.preprocess.dynamic import decode_params, encode_params
-from npukit.preprocess.files import load_aipp, parse_atc, parse_toml, to_atc, to_toml
+from npukit.preprocess.files import (
+    load_aipp,
+    load_aipp_all,
+    parse_atc,
+    parse_toml,
+    read_image_rgb,
+    to_atc,
+    to_toml,
+)
 from npukit.preprocess.formats import decode, encode_rgb, frame_shape, read_raw
 from npukit.preprocess.rules import RULES, output_hw, stage_order
 from npukit.preprocess.stage import AippStage, InputSpec
@@ -29,7 +37,7 @@ from npukit.preprocess.stage import AippStage, InputSpec
 __all__ = [
     "FIELDS", "INPUT_FORMATS", "MODEL_FORMATS", "RULES", "AippConfig", "AippError",
     "AippStage", "Crop", "Csc", "InputSpec", "Normalize", "Padding", "Resize", "decode",
-    "decode_params", "encode_params",
+    "decode_params", "encode_params", "load_aipp_all", "read_image_rgb",
     "encode_rgb", "frame_shape", "from_dict", "load_aipp", "output_hw", "parse_atc",
     "parse_toml", "read_raw", "stage_order", "to_atc", "to_dict", "to_toml",
 ]

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from npukit.preprocess.config import AippConfig, AippError, from_dict, suggest, to_dict
 
 try:
@@ -59,13 +61,18 @@ def parse_atc_blocks(text: str) -> list[dict[str, str]]:
     return blocks
 
 
-def _one(configs: list[AippConfig], rank: int | None) -> AippConfig:
+def _checked(configs: list[AippConfig]) -> list[AippConfig]:
     ranks = [c.related_input_rank for c in configs]
     if len(set(ranks)) != len(ranks):
         raise AippError(f"two aipp_op blocks for the same input rank in {ranks}",
                         rule="one_block_per_input")
     if not configs:
         raise AippError("no aipp_op block found", rule="syntax")
+    return configs
+
+
+def _one(configs: list[AippConfig], rank: int | None) -> AippConfig:
+    ranks = [c.related_input_rank for c in _checked(configs)]
     if rank is None:
         if len(configs) > 1:
             raise AippError(f"{len(configs)} aipp_op blocks (ranks {ranks})",
@@ -85,6 +92,10 @@ def parse_atc(text: str, rank: int | None = None) -> AippConfig:
 
 def parse_toml(text: str, rank: int | None = None) -> AippConfig:
     """The same fields in TOML: ``[[aipp_op]]`` tables, or top-level keys for one input."""
+    return _one(_toml_configs(text), rank)
+
+
+def _toml_configs(text: str) -> list[AippConfig]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -98,17 +109,30 @@ def parse_toml(text: str, rank: int | None = None) -> AippConfig:
                         rule="known_fields", hint=suggest(name, ["aipp_op"]))
     if isinstance(blocks, dict):
         blocks = [blocks]
-    return _one([from_dict(b) for b in blocks], rank)
+    return [from_dict(b) for b in blocks]
+
+
+def _read(path: str | Path) -> tuple[Path, str]:
+    p = Path(path)
+    try:
+        return p, p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        raise AippError(f"cannot read AIPP config {p}: {why}", rule="file") from None
 
 
 def load_aipp(path: str | Path, rank: int | None = None) -> AippConfig:
     """Read an AIPP config file: TOML if it ends in ``.toml``, else ATC text."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise AippError(f"cannot read AIPP config {p}: {e.strerror}", rule="file") from None
+    p, text = _read(path)
     return parse_toml(text, rank) if p.suffix.lower() == ".toml" else parse_atc(text, rank)
+
+
+def load_aipp_all(path: str | Path) -> list[AippConfig]:
+    """Every ``aipp_op`` block of an AIPP config file (one per model input, by rank)."""
+    p, text = _read(path)
+    configs = _toml_configs(text) if p.suffix.lower() == ".toml" else \
+        [from_dict(b) for b in parse_atc_blocks(text)]
+    return _checked(configs)
 
 
 def _value_text(v: Any, toml: bool) -> str:
@@ -129,3 +153,19 @@ def to_toml(cfg: AippConfig) -> str:
     """``cfg`` as one ``[[aipp_op]]`` TOML table; ``parse_toml(to_toml(c)) == c``."""
     return "[[aipp_op]]\n" + "".join(f"{k} = {_value_text(v, True)}\n"
                                       for k, v in to_dict(cfg).items())
+
+
+def read_image_rgb(path: str | Path) -> np.ndarray:
+    """An ordinary image file (JPEG, PNG …) decoded to RGB uint8 ``(H, W, 3)`` by Pillow.
+
+    For ``npukit run`` and calibration on a PC; a board gets its frames from the
+    camera, so Pillow is imported only here.
+    """
+    from PIL import Image, UnidentifiedImageError
+    p = Path(path)
+    try:
+        with Image.open(p) as img:
+            return np.asarray(img.convert("RGB"))
+    except (OSError, UnidentifiedImageError) as e:
+        raise AippError(f"cannot decode image {p}: {e}", rule="file",
+                        hint="give a JPEG/PNG/BMP image or a raw frame") from None

@@ -79,6 +79,15 @@ class AippStage:
                             hint="set resize_output_w/h (or crop / padding) to the model's "
                                  "size, or the layout / batch to the model's")
 
+    def with_batch(self, batch: int) -> AippStage:
+        """The same stage for ``batch`` items (a compiled model has one program per batch)."""
+        if self.params and len(self.params) not in (1, batch):
+            raise AippError(f"{len(self.params)} dynamic parameter sets for batch {batch}",
+                            rule="dynamic_batch", hint="give one set, or one per batch item")
+        return AippStage(self.cfg, batch=batch, layout=self.layout, name=self.name,
+                         model_hw=self.model_hw, model_channels=self.channels,
+                         params=self.params)
+
     # -- dynamic parameters ---------------------------------------------------
     def param_spec(self) -> InputSpec | None:
         """The extra ``aipp_params`` input of a dynamic stage (``dynamic.encode_params``)."""

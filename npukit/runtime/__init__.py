@@ -5,8 +5,8 @@
         out = rt.run({"image": x})
 
 Imports only NumPy, the stdlib and npukit's numpy-only layers (npk, program,
-sim's program executor, ops kernels); ``cryptography`` only when an encrypted
-model is opened.  See docs/runtime.md.
+sim's program executor, ops kernels, preprocess for AIPP inputs);
+``cryptography`` only when an encrypted model is opened.  See docs/runtime.md.
 """
 
 from npukit.runtime.devices import (

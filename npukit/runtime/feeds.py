@@ -10,17 +10,21 @@ chosen by the feeds' shapes.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
 from npukit.errors import InputError
 from npukit.ir.dtypes import to_numpy
+from npukit.preprocess import AippConfig
+from npukit.runtime.aipp import bind, frame_feed
 from npukit.runtime.model import CompiledShape, TensorInfo
 
 
-def as_dict(feeds: Any, names: Sequence[str]) -> dict[str, Any]:
-    """A dict of feeds from a dict or a list in input order."""
+def as_dict(feeds: Any, names: Sequence[str], optional: Collection[str] = ()
+            ) -> dict[str, Any]:
+    """A dict of feeds from a dict or a list in input order (``optional`` may be left out,
+    also from the end of a list)."""
     if isinstance(feeds, Mapping):
         unknown = [k for k in feeds if k not in names]
         if unknown:
@@ -30,16 +34,17 @@ def as_dict(feeds: Any, names: Sequence[str]) -> dict[str, Any]:
                              else None)
         out = dict(feeds)
     elif isinstance(feeds, (list, tuple)):
-        if len(feeds) != len(names):
+        need = [n for n in names if n not in optional]
+        if not len(need) <= len(feeds) <= len(names):
             raise InputError(f"{len(feeds)} input(s) given, the model takes {len(names)}: "
                              f"{list(names)}")
         out = dict(zip(names, feeds))
-    elif isinstance(feeds, np.ndarray) and len(names) == 1:
+    elif isinstance(feeds, np.ndarray) and len([n for n in names if n not in optional]) == 1:
         out = {names[0]: feeds}
     else:
         raise InputError(f"feeds must be a dict or a list in input order, not "
                          f"{type(feeds).__name__}")
-    missing = [n for n in names if n not in out]
+    missing = [n for n in names if n not in out and n not in optional]
     if missing:
         raise InputError(f"missing input(s) {missing}; the model's inputs are {list(names)}")
     return out
@@ -64,24 +69,40 @@ def pick_shape(shapes: Sequence[CompiledShape], arrays: Mapping[str, np.ndarray]
                ) -> CompiledShape:
     """The compiled shape whose inputs match the feeds' shapes."""
     for cs in shapes:
-        if all(tuple(arrays[t.name].shape) == t.shape for t in cs.inputs):
+        if all(tuple(arrays[t.name].shape) == t.shape for t in cs.inputs
+               if t.name not in cs.optional):
             return cs
     if len(shapes) == 1:
         for t in shapes[0].inputs:
+            if t.name in shapes[0].optional:
+                continue
             got = tuple(arrays[t.name].shape)
             if got != t.shape:
                 raise InputError(f"input {t.name!r} has shape {list(got)}, the model expects "
                                  f"{list(t.shape)} ({t.layout})")
-    got = {n: list(a.shape) for n, a in arrays.items()}
+    got = {n: list(a.shape) for n, a in arrays.items() if n not in shapes[0].optional}
     raise InputError(f"input shapes {got} match none of the compiled shapes: "
                      f"{[cs.key for cs in shapes]}",
                      hint="recompile with --shapes to add this shape")
 
 
-def prepare(cs: CompiledShape, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The program feeds for ``arrays`` (no copy for float32 NCHW or matching codes)."""
+def prepare(cs: CompiledShape, arrays: Mapping[str, np.ndarray],
+            dynamic: Mapping[str, Sequence[AippConfig]] | None = None
+            ) -> dict[str, np.ndarray]:
+    """The program feeds for ``arrays`` (no copy for float32 NCHW or matching codes).
+
+    An AIPP input's frame goes through the integer AIPP path (``runtime/aipp.py``);
+    ``dynamic`` holds the ``Runtime.set_aipp`` parameters of dynamic stages.
+    """
     feeds: dict[str, np.ndarray] = {}
-    for info in cs.inputs:
+    for info in cs.model_inputs:
+        if info.name in cs.aipp:
+            ai = cs.aipp[info.name]
+            record = arrays.get(ai.params_input) if ai.params_input else None
+            stage = bind(ai, record, (dynamic or {}).get(info.name))
+            fed = frame_feed(ai, arrays[info.name], stage, info.name in cs.prequant)
+            feeds[str(info.quant_name) if info.name in cs.prequant else info.name] = fed
+            continue
         a = arrays[info.name]
         kind = _kind(info, a, cs)
         if info.layout == "NHWC":

@@ -2,49 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
-from npukit.ir.quant import QuantParams
 from npukit.npk import NpkFile, NpkFormatError, NpkVersionError
 from npukit.program import Program
 from npukit.program.packing import unpack
+from npukit.runtime.aipp import AippInput, load_section, public_inputs
+from npukit.runtime.tensor_info import TensorInfo
 
-#: manifest layouts (``manifest["model"]["version"]``) this runtime reads
-MODEL_VERSIONS = (1,)
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """One model input or output as the caller sees it."""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
-    layout: str
-    quant: QuantParams | None
-    quant_name: str | None
-    model_layout: str = "NCHW"
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> TensorInfo:
-        q = d.get("quant")
-        return cls(d["name"], tuple(int(x) for x in d["shape"]), d["dtype"], d["layout"],
-                   None if q is None else QuantParams.from_json(q), d.get("quant_name"),
-                   d.get("model_layout", "NCHW"))
+#: manifest layouts (``manifest["model"]["version"]``) this runtime reads: 1, and 2 =
+#: 1 plus the ``aipp`` section (inputs that take raw frames), written only when used
+MODEL_VERSIONS = (1, 2)
 
 
 @dataclass
 class CompiledShape:
-    """One compiled input shape: its program, I/O and which inputs take codes directly."""
+    """One compiled input shape: its program, I/O and which inputs take codes directly.
+
+    ``inputs`` are what the caller feeds; with AIPP they differ from the program's
+    ``model_inputs`` (a raw frame in place of the image, plus any parameter input).
+    """
 
     key: str
     program: Program
     inputs: list[TensorInfo]
     outputs: list[TensorInfo]
-    prequant: frozenset[str]   # inputs that may be fed as integer codes (``name@q``)
+    prequant: frozenset[str]   # model inputs that may be fed as integer codes (``name@q``)
+    model_inputs: list[TensorInfo] = field(default_factory=list)
+    aipp: dict[str, AippInput] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.model_inputs:
+            self.model_inputs = list(self.inputs)
+
+    @property
+    def optional(self) -> frozenset[str]:
+        """Inputs a run may leave out: dynamic AIPP parameters (``Runtime.set_aipp``)."""
+        return frozenset(a.params_input for a in self.aipp.values() if a.params_input)
 
 
 def _bad(npk: NpkFile, what: str) -> NpkFormatError:
@@ -63,17 +60,20 @@ def load_shapes(npk: NpkFile) -> list[CompiledShape]:
                               f"{model.get('version')!r}; this npukit reads {MODEL_VERSIONS}",
                               hint="upgrade npukit, or recompile with this version")
     packing = m.get("packing", {})
+    if model["version"] >= 2 and not isinstance(m.get("aipp"), dict):
+        raise _bad(npk, "compiled-model layout 2 without its 'aipp' section")
     out = []
     try:
         for key in model["shapes"]:
-            out.append(_load_one(npk, key, programs[key], packing))
+            out.append(_load_one(npk, key, programs[key], packing,
+                                 m.get("aipp") if model["version"] >= 2 else None))
     except (KeyError, TypeError, ValueError) as e:
         raise _bad(npk, f"the compiled model is malformed ({type(e).__name__}: {e})") from None
     return out
 
 
 def _load_one(npk: NpkFile, key: str, d: Mapping[str, Any],
-              packing: Mapping[str, Any]) -> CompiledShape:
+              packing: Mapping[str, Any], aipp_section: Any) -> CompiledShape:
     tensors: dict[str, np.ndarray] = {}
     for name, stored in d["tensors"].items():
         arr = npk.tensors[stored]
@@ -87,7 +87,8 @@ def _load_one(npk: NpkFile, key: str, d: Mapping[str, Any],
             readers[i] = readers.get(i, 0) + 1
     prequant = frozenset(t.name for t in ins if t.quant_name in program.values
                          and readers.get(t.name, 0) == 1 and _only_quantize(program, t.name))
-    return CompiledShape(key, program, ins, outs, prequant)
+    aipp = {} if aipp_section is None else load_section(aipp_section, ins)
+    return CompiledShape(key, program, public_inputs(ins, aipp), outs, prequant, ins, aipp)
 
 
 def _only_quantize(program: Program, name: str) -> bool:

@@ -3,9 +3,10 @@
 Thread safety: ``run`` / ``run_async`` may be called from many threads at
 once — the programs and their device sessions are read-only after loading
 and every run keeps its values in its own local environment.  The zero-copy
-input buffers are per runtime, so ``run_buffers`` from several threads on
-the same runtime must be serialised by the caller (or use one runtime per
-thread).  See docs/runtime.md.
+input buffers and the ``set_aipp`` parameters are per runtime, so
+``run_buffers`` from several threads on the same runtime must be serialised by
+the caller (or use one runtime per thread), and per-thread dynamic AIPP
+parameters go in the ``aipp_params`` input.  See docs/runtime.md, docs/aipp.md.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from npukit.errors import InputError, NpukitError
 from npukit.ir.dtypes import to_numpy
 from npukit.npk import read_npk
+from npukit.preprocess import AippConfig, AippError, AippStage
+from npukit.runtime.aipp import check_params, with_batch_axis
 from npukit.runtime.devices import DeviceSession, device_factory
 from npukit.runtime.feeds import as_dict, pick_shape, prepare, to_arrays
 from npukit.runtime.model import CompiledShape, TensorInfo, load_shapes
@@ -41,6 +44,7 @@ class Runtime:
         self._sessions: dict[str, DeviceSession] = {cs.key: factory(cs.program)
                                                     for cs in self._shapes}
         self._buffers: dict[str, tuple[np.ndarray, bool]] = {}
+        self._aipp_params: dict[str, list[AippConfig]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._released = False
@@ -62,6 +66,50 @@ class Runtime:
     def input_names(self) -> list[str]:
         return [t.name for t in self._shapes[0].inputs]
 
+    # ---- AIPP ------------------------------------------------------------
+    @property
+    def aipp(self) -> dict[str, AippStage]:
+        """The AIPP stage of each input that takes raw frames (default shape, with the
+        ``set_aipp`` parameters bound if any): ``rt.aipp["image"].frame_from_image(rgb)``
+        makes a frame, ``.summary()`` describes it."""
+        out = {}
+        for n, a in self._shapes[0].aipp.items():
+            sets = self._aipp_params.get(n)
+            out[n] = a.stage.with_batch(len(sets)).with_dynamic(sets) if sets else a.stage
+        return out
+
+    @property
+    def optional_inputs(self) -> list[str]:
+        """Inputs ``run`` may leave out: the parameter inputs of dynamic AIPP, when the
+        parameters come from ``set_aipp`` instead."""
+        return sorted(self._shapes[0].optional)
+
+    def set_aipp(self, params: Any, *, input: str | None = None) -> None:  # noqa: A002
+        """Dynamic AIPP parameters for the runs that follow: one set for the whole batch,
+        or a list with one per batch item; each an ``AippConfig``, a dict of AIPP fields
+        or an ATC / TOML file.  ``input`` names the input when several are dynamic;
+        ``None`` clears them.  An ``aipp_params`` feed given to ``run`` wins over these.
+        Checked now against the default shape (rules, model size, frame buffer size)."""
+        self._alive()
+        dyn = [n for n, a in self._shapes[0].aipp.items() if a.dynamic]
+        if not dyn:
+            raise AippError(f"{self.path} has no input with dynamic AIPP",
+                            rule="dynamic_fields", hint="static AIPP parameters are baked "
+                            "into the model at convert time")
+        if input is None and len(dyn) > 1:
+            raise AippError(f"several inputs have dynamic AIPP: {dyn}", rule="dynamic_fields",
+                            hint="say which with set_aipp(params, input=NAME)")
+        name = dyn[0] if input is None else input
+        if name not in dyn:
+            raise AippError(f"input {name!r} has no dynamic AIPP; dynamic inputs: {dyn}",
+                            rule="dynamic_fields")
+        if params is None:
+            self._aipp_params.pop(name, None)
+            return
+        self._aipp_params[name] = check_params(
+            self._shapes[0].aipp[name].stage, params,
+            [cs.aipp[name].stage.batch for cs in self._shapes])
+
     # ---- running ---------------------------------------------------------
     def run(self, feeds: Any, *, raw: bool = False) -> dict[str, np.ndarray]:
         """Run once.  ``feeds``: dict or list in input order; float arrays or
@@ -69,9 +117,11 @@ class Runtime:
         ``raw=True`` the integer codes of outputs that have them (see
         ``outputs[i].quant``; an output computed in float is returned in float)."""
         self._alive()
-        arrays = to_arrays(as_dict(feeds, self.input_names()))
+        first = self._shapes[0]
+        arrays = to_arrays(as_dict(feeds, self.input_names(), first.optional))
+        with_batch_axis(first.aipp, arrays)
         cs = pick_shape(self._shapes, arrays)
-        return self._execute(cs, prepare(cs, arrays), raw)
+        return self._execute(cs, prepare(cs, arrays, dict(self._aipp_params)), raw)
 
     def run_async(self, feeds: Any, *, raw: bool = False) -> Future:
         """``run`` on a worker thread; returns a ``concurrent.futures.Future``."""
@@ -108,13 +158,15 @@ class Runtime:
     def run_buffers(self, *, raw: bool = False) -> dict[str, np.ndarray]:
         """Run from the arrays given by ``input_buffer`` without copying them."""
         self._alive()
-        missing = [n for n in self.input_names() if n not in self._buffers]
+        optional = self._shapes[0].optional
+        missing = [n for n in self.input_names() if n not in self._buffers
+                   and n not in optional]
         if missing:
             raise InputError(f"no buffer for input(s) {missing}",
                              hint="call rt.input_buffer(name) for every input first")
         arrays = {n: b for n, (b, _) in self._buffers.items()}
         cs = pick_shape(self._shapes, arrays)
-        return self._execute(cs, prepare(cs, arrays), raw)
+        return self._execute(cs, prepare(cs, arrays, dict(self._aipp_params)), raw)
 
     def _execute(self, cs: CompiledShape, feeds: dict[str, np.ndarray], raw: bool
                  ) -> dict[str, np.ndarray]:
