@@ -30,7 +30,7 @@ from npukit.program import OpRecord, Program
 from npukit.sim import FloatExecutor
 from npukit.sim.program_executor import ProgramExecutor
 
-CORRECTED_OPS = ("Conv", "Gemm")
+CORRECTED_OPS = ("Conv", "ConvTranspose", "Gemm")
 
 
 @dataclass
@@ -164,8 +164,11 @@ def _acc_scale(qgraph: Graph, node: Node, prog: Program, rec: OpRecord) -> np.nd
     wq = qgraph.values[node.inputs[1]].quant
     assert wq is not None
     alpha = float(node.attr("alpha", 1.0)) if node.op_type == "Gemm" else 1.0
-    return np.broadcast_to(s_in * alpha * wq.scale.astype(np.float64),
-                           rec.tensors["bias"].shape)
+    s = s_in * alpha * wq.scale.astype(np.float64)
+    n = rec.tensors["bias"].size
+    if s.size not in (1, n):                  # grouped ConvTranspose: scales per group
+        s = np.tile(s, n // s.size)
+    return np.broadcast_to(s, rec.tensors["bias"].shape)
 
 
 class _Stream:
