@@ -19,6 +19,13 @@ def add_quant_args(p: argparse.ArgumentParser) -> None:
                    help="per-channel weight range: min/max or MSE-searched clipping")
     p.add_argument("--per-tensor", action="store_true",
                    help="one weight scale per tensor (some NPUs require it)")
+    p.add_argument("--adaround", action="store_true",
+                   help="AdaRound: learn each weight's rounding (up or down) from the layer "
+                        "outputs on calibration samples (slower build)")
+    p.add_argument("--adaround-samples", type=int, default=None, metavar="N",
+                   help="AdaRound: calibration samples it fits on (default: QuantConfig's, 16)")
+    p.add_argument("--adaround-iters", type=int, default=None, metavar="N",
+                   help="AdaRound: optimisation steps per layer (default: QuantConfig's, 500)")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME:D0,D1,…",
                    help="fix a dynamic input shape (repeatable)")
     p.add_argument("--mean", default="0", help="per-channel mean in 0-255 units, e.g. 123,117,104")
@@ -55,7 +62,9 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
     cfg = QuantConfig(activations=args.dtype, weights=args.weights,
                       algo=args.algo or QuantConfig.algo,
                       weight_algo=args.weight_algo, per_channel=not args.per_tensor,
-                      rounding=rounding)
+                      rounding=rounding, adaround=args.adaround,
+                      adaround_samples=args.adaround_samples or QuantConfig.adaround_samples,
+                      adaround_iters=args.adaround_iters or QuantConfig.adaround_iters)
     ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
                        color=args.color, layout=args.layout, limit=args.limit)
     if args.mixed and args.mixed != "auto":
