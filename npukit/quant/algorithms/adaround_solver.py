@@ -147,13 +147,17 @@ class _Rounding:
         self.idx = np.arange(self.v.size)
         self.va, self.aa, self.sa = self.v, self.a, self.span
         self.opt = _Adam(self.v.size, lr)
-        self.wt = self.a + self.span * soft_rounding(self.v)
+        self.wt = self.a + self.span * _soft(self.v)[1]
 
     def repack(self) -> None:
-        """Write the active values back, then keep only those still active."""
-        self.v[self.idx] = self.va
-        keep = np.flatnonzero(np.abs(self.va) < V_EDGE)
-        self.wt = self.a + self.span * soft_rounding(self.v)
+        """Drop the weights whose ``h`` is now clipped, after one last write of their
+        ``W̃`` (with ``_soft``, exactly as a step would compute it)."""
+        keep = np.abs(self.va) < V_EDGE
+        if keep.all():
+            return
+        gone = self.idx[~keep]
+        self.v[gone] = self.va[~keep]
+        self.wt[gone] = self.a[gone] + self.span[gone] * _soft(self.va[~keep])[1]
         self.idx = self.idx[keep]
         self.va, self.aa, self.sa = self.va[keep], self.a[self.idx], self.span[self.idx]
         self.opt.take(keep)
@@ -162,6 +166,20 @@ class _Rounding:
         self.v[self.idx] = self.va
         on = (self.v >= 0).reshape(self.shape)
         return (self.lo + on * (self.hi - self.lo)).astype(np.int64)
+
+
+def _soft(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(``σ(V)(1 − σ(V))`` where ``h`` is not clipped, else 0;  ``h(V)``) in float32."""
+    sig = np.exp(-v)
+    sig += 1.0
+    np.divide(1.0, sig, out=sig)                      # σ(V)
+    dh = np.multiply(sig, 1.0 - sig)
+    dh *= np.abs(v) < V_EDGE
+    h = sig
+    h *= np.float32(ZETA - GAMMA)
+    h += np.float32(GAMMA)
+    np.clip(h, 0.0, 1.0, out=h)
+    return dh, h
 
 
 def solve_rounding(w: np.ndarray, s: np.ndarray, qmax: int, x: np.ndarray, t: np.ndarray,
@@ -179,15 +197,7 @@ def solve_rounding(w: np.ndarray, s: np.ndarray, qmax: int, x: np.ndarray, t: np
 
 
 def _step(r: _Rounding, rec: _Reconstruction, beta: float | None, reg: float) -> None:
-    sig = np.exp(-r.va)
-    sig += 1.0
-    np.divide(1.0, sig, out=sig)                      # σ(V)
-    dh = np.multiply(sig, 1.0 - sig)
-    dh *= np.abs(r.va) < V_EDGE                       # dh/dV ÷ (ζ − γ); 0 where clipped
-    h = sig
-    h *= np.float32(ZETA - GAMMA)
-    h += np.float32(GAMMA)
-    np.clip(h, 0.0, 1.0, out=h)
+    dh, h = _soft(r.va)
     wt_a = r.aa + r.sa * h
     r.wt[r.idx] = wt_a
     g = rec.grad(r.wt.reshape(r.shape)).ravel()[r.idx]
@@ -195,7 +205,7 @@ def _step(r: _Rounding, rec: _Reconstruction, beta: float | None, reg: float) ->
     if beta is not None:
         g += _reg_grad(h, beta, reg)
     g *= dh
-    g *= np.float32(ZETA - GAMMA)
+    g *= np.float32(ZETA - GAMMA)                     # dh/dV = (ζ − γ)·σ(1 − σ)
     r.opt.step(r.va, g, wt_a)
 
 
