@@ -34,7 +34,10 @@ def configs() -> dict:
             "adaround, 32 samples": QuantConfig(adaround=True, adaround_samples=32),
             "adaround sequential": QuantConfig(adaround=True, adaround_mode="sequential"),
             "adaround, no bias correction": QuantConfig(adaround=True, bias_correction=False),
-            "no bias correction": QuantConfig(bias_correction=False)}
+            "no bias correction": QuantConfig(bias_correction=False),
+            "int4 weights": QuantConfig(weights="int4", weight_algo="mse"),
+            "int4 weights, adaround": QuantConfig(weights="int4", weight_algo="mse",
+                                                  adaround=True)}
 
 
 def bench(case, cfgs: dict) -> dict:  # noqa: ANN001

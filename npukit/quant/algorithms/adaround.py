@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -131,8 +131,9 @@ def row_scales(q: QuantParams, shape: Sequence[int]) -> np.ndarray:
                            (shape[0], shape[1], 1)).copy()
 
 
-def _picks(xs: Sequence[np.ndarray], per: int, count, rng: np.random.Generator
-           ) -> list[np.ndarray]:
+def _picks(xs: Sequence[np.ndarray], per: int, count: Callable[[np.ndarray], int],
+           rng: np.random.Generator) -> list[np.ndarray]:
+    """Up to ``per`` distinct output positions of each sample, sorted (seeded)."""
     picks = []
     for x in xs:
         n = count(x)

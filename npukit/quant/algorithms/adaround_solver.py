@@ -10,18 +10,19 @@ Rows are output channels, grouped: weights ``w`` (G, M, K) with their scales
 with Adam, β annealed from 20 to 2 after a warm-up without the regulariser
 (AIMET / BRECQ defaults: λ = 0.01, warm-up 20 %).  The regulariser drives
 every ``h`` to 0 or 1, and at the end ``r = [V ≥ 0]`` (``h ≥ ½``).
-``X`` (G, K, P) holds the layer's inputs in the quantized model and ``T``
-(G, M, P) its float outputs ``W x`` on the golden inputs.
+``X`` (G, K, P) holds the layer's inputs at P positions (golden or the
+quantized model's: see adaround.py) and ``T`` (G, M, P) its float outputs
+``W x`` on the golden inputs.
 
 Two forms of the reconstruction gradient ``2(W̃ X − T) Xᵀ / P``, whichever
 costs less per step: the Gram form ``2(W̃ H − B)`` with ``H = XXᵀ/P`` and
 ``B = TXᵀ/P`` computed once (``M·K²`` per step), or a random mini-batch of
 ``batch`` positions per step (``2·M·K·batch``; a random window of the positions
 shuffled once, so no gather per step), as the paper does.  A small
-damping ``damp · mean(diag H) · ‖W̃ − w‖²`` keeps layers with fewer positions
-than inputs (a classifier seen on 16 samples) from fitting the null space of
-``H``; it favours nearest rounding there.  Everything runs in float32, all
-channels of a layer at once.
+damping ``damp · mean(diag H) · ‖W̃ − w‖²`` keeps nearly singular ``H`` (few
+positions for many inputs) from steering the rounding along directions the
+samples barely see; it favours nearest rounding there.  Everything runs in
+float32, all channels of a layer at once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ REPACK = 10                      # steps between drops of the weights whose h is
 
 @dataclass(frozen=True)
 class SolverParams:
+    """Adam steps, regulariser weight λ, β schedule (start, end) and warm-up fraction,
+    learning rate, mini-batch positions, damping, and the seed of the batches."""
+
     iters: int = 500
     reg: float = 0.01
     beta: tuple[float, float] = (20.0, 2.0)
