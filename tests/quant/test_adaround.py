@@ -169,8 +169,11 @@ def test_adaround_lowers_held_out_output_error(rng):
     assert e_ada < 0.95 * e_near, (e_ada, e_near)
 
 
-@pytest.mark.parametrize("mode", ["single", "sequential"])
-def test_integer_program_runs_exactly_the_chosen_codes(rng, monkeypatch, mode):
+@pytest.mark.parametrize("mode,per_channel,weights", [("single", True, "int8"),
+                                                      ("sequential", True, "int8"),
+                                                      ("single", False, "int4")])
+def test_integer_program_runs_exactly_the_chosen_codes(rng, monkeypatch, mode, per_channel,
+                                                       weights):
     """Spy on the solver: the final program (after bias correction re-lowered it) holds
     the very codes AdaRound chose, and the stored float weights sit on the grid."""
     chosen = []
@@ -182,8 +185,9 @@ def test_integer_program_runs_exactly_the_chosen_codes(rng, monkeypatch, mode):
     monkeypatch.setattr(ada, "solve_rounding", spy)
     g = parse_graph(TWO_CONVS)
     data = [{"x": x} for x in correlated_inputs(rng, 8, (1, 6, 10, 10))]
-    qm = quantize(g, data, QuantConfig(adaround=True, adaround_samples=8, adaround_iters=100,
-                                       adaround_mode=mode), show_progress=False)
+    cfg = QuantConfig(adaround=True, adaround_samples=8, adaround_iters=100,
+                      adaround_mode=mode, per_channel=per_channel, weights=weights)
+    qm = quantize(g, data, cfg, show_progress=False)
     assert list(qm.adaround.layers) == ["c1", "c2"] and len(chosen) == 2
     assert qm.bias is not None and qm.bias.shifts           # bias correction ran after it
     recs = {r.sources[0]: r for r in qm.program.records if r.kernel == "Conv"}
@@ -195,7 +199,8 @@ def test_integer_program_runs_exactly_the_chosen_codes(rng, monkeypatch, mode):
             again = quantize_codes(v.const.astype(np.float64), v.quant.scale.astype(np.float64),
                                    0, v.quant.dtype, RoundingMode.parse(mode), axis=v.quant.axis)
             np.testing.assert_array_equal(ada.as_rows(node, again.astype(np.int64)), codes)
-    near = quantize(g, data, QuantConfig(), show_progress=False)
+    near = quantize(g, data, QuantConfig(per_channel=per_channel, weights=weights),
+                    show_progress=False)
     assert not np.array_equal(near.program.records[1].tensors["weights"],
                               recs["c1"].tensors["weights"])
 
