@@ -52,6 +52,15 @@ def _floats(text: str, flag: str) -> list[float] | float:
     return vals[0] if len(vals) == 1 else vals
 
 
+def _adaround_fields(args: argparse.Namespace) -> dict:
+    given = {f: getattr(args, f) for f in ("adaround_samples", "adaround_iters")
+             if getattr(args, f) is not None}
+    if given and not args.adaround:
+        flag = "--" + next(iter(given)).replace("_", "-")
+        raise NpukitError(f"{flag} tunes AdaRound, which is off", hint="add --adaround")
+    return {"adaround": args.adaround, **given}
+
+
 def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero"):  # noqa: ANN201
     """(model graph, QuantConfig, CalibConfig) from parsed arguments."""
     from npukit.api import load
@@ -62,9 +71,7 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
     cfg = QuantConfig(activations=args.dtype, weights=args.weights,
                       algo=args.algo or QuantConfig.algo,
                       weight_algo=args.weight_algo, per_channel=not args.per_tensor,
-                      rounding=rounding, adaround=args.adaround,
-                      adaround_samples=args.adaround_samples or QuantConfig.adaround_samples,
-                      adaround_iters=args.adaround_iters or QuantConfig.adaround_iters)
+                      rounding=rounding, **_adaround_fields(args))
     ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
                        color=args.color, layout=args.layout, limit=args.limit)
     if args.mixed and args.mixed != "auto":

@@ -103,8 +103,8 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
           feeds: list[Mapping[str, np.ndarray]] | None = None, *,
           cle: CleReport | None = None) -> QuantizedModel:
     """Params from calibration ``result`` under ``config``, then the algorithms that
-    need the quantized model (AdaRound, then bias correction, on ``feeds``).  Mixed precision calls
-    this again with new overrides, without calibrating again."""
+    need the quantized model (AdaRound, then bias correction, on ``feeds``).  Mixed
+    precision calls this again with new overrides, without calibrating again."""
     feeds = list(feeds or [])
     qg = float_graph.copy()
     ranges = {k: tuple(map(float, v)) for k, v in result.ranges.items()}

@@ -117,6 +117,8 @@ def test_quantize_with_adaround(tmp_path, capsys):
     assert main(base + ["--adaround-samples", "4", "--json"]) == 0
     cfg = json.loads(capsys.readouterr().out)["config"]
     assert cfg["adaround"] and cfg["adaround_iters"] == 50 and cfg["adaround_samples"] == 4
-    assert main(base[:-1] + ["3"]) == 1
-    err = capsys.readouterr().err
-    assert "adaround_iters" in err and "Traceback" not in err
+    for bad, needle in ((base[:-1] + ["0"], "adaround_iters"),
+                        ([a for a in base if a != "--adaround"], "add --adaround")):
+        assert main(bad) == 1
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err
