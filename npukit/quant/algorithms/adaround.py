@@ -19,7 +19,7 @@ The inputs ``x'`` are, by ``mode``:
 
 On EfficientNet-Lite0 ``single`` came out better (docs/quantization.md): the
 upstream error is noise the rounding of one layer cannot cancel, and fitting it
-flipped three times as many weights (28 % vs 11 %); bias correction, which
+changed nearly three times as many codes (32 % vs 12 %); bias correction, which
 runs afterwards, removes the part of it that is a mean shift.  ``single`` also
 skips the integer runs.  Further:
 
