@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from npukit.cli.quant_args import add_quant_args, quant_setup
+
+if TYPE_CHECKING:
+    from npukit.quant.algorithms.adaround import AdaRoundReport
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,12 +46,28 @@ def run(args: argparse.Namespace) -> int:
     print(f"quantized {model.source} for {target.name}: {cfg.activations} activations, "
           f"{cfg.weights} weights ({'per-channel' if cfg.per_channel else 'per-tensor'}), "
           f"{cfg.algo} ranges over {qm.calibration.batches} batch(es)")
+    if qm.adaround is not None:
+        print(_adaround_line(qm.adaround))
     rest = "" if npu == len(rows) else "; the rest in float:"
     print(f"{npu} of {len(rows)} nodes run as integer kernels{rest}")
     for r in rows:
         if r["engine"] != "npu":
             print(f"  {r['node']}: {r['reason']}")
     return 0
+
+
+def _adaround_line(rep: AdaRoundReport) -> str:
+    layers = list(rep.layers.values())
+    if not layers:
+        return "AdaRound: no layer to round (no integer Conv / Gemm / MatMul with constant weights)"
+    near = sum(r.error_nearest for r in layers)
+    ratio = sum(r.error for r in layers) / near if near else 1.0
+    flipped = sum(r.flipped * r.weights for r in layers) / max(sum(r.weights for r in layers), 1)
+    skipped = f" ({len(rep.skipped)} kept nearest: too few positions)" if rep.skipped else ""
+    return (f"AdaRound: {len(layers)} layer(s){skipped} on {rep.samples} sample(s) in "
+            f"{rep.seconds:.1f} s; {flipped:.0%} of weight codes differ from nearest "
+            f"rounding; summed layer output error {ratio:.2f}× nearest's on the fitted "
+            "positions")
 
 
 def _auto_mixed(qm: object, args: argparse.Namespace, ccfg: object) -> object:

@@ -19,6 +19,13 @@ def add_quant_args(p: argparse.ArgumentParser) -> None:
                    help="per-channel weight range: min/max or MSE-searched clipping")
     p.add_argument("--per-tensor", action="store_true",
                    help="one weight scale per tensor (some NPUs require it)")
+    p.add_argument("--adaround", action="store_true",
+                   help="AdaRound: learn each weight's rounding (up or down) from the layer "
+                        "outputs on calibration samples (slower build)")
+    p.add_argument("--adaround-samples", type=int, default=None, metavar="N",
+                   help="AdaRound: calibration samples it fits on (default: QuantConfig's, 16)")
+    p.add_argument("--adaround-iters", type=int, default=None, metavar="N",
+                   help="AdaRound: optimisation steps per layer (default: QuantConfig's, 500)")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME:D0,D1,…",
                    help="fix a dynamic input shape (repeatable)")
     p.add_argument("--mean", default="0", help="per-channel mean in 0-255 units, e.g. 123,117,104")
@@ -45,6 +52,15 @@ def _floats(text: str, flag: str) -> list[float] | float:
     return vals[0] if len(vals) == 1 else vals
 
 
+def _adaround_fields(args: argparse.Namespace) -> dict:
+    given = {f: getattr(args, f) for f in ("adaround_samples", "adaround_iters")
+             if getattr(args, f) is not None}
+    if given and not args.adaround:
+        flag = "--" + next(iter(given)).replace("_", "-")
+        raise NpukitError(f"{flag} tunes AdaRound, which is off", hint="add --adaround")
+    return {"adaround": args.adaround, **given}
+
+
 def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero"):  # noqa: ANN201
     """(model graph, QuantConfig, CalibConfig) from parsed arguments."""
     from npukit.api import load
@@ -55,7 +71,7 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
     cfg = QuantConfig(activations=args.dtype, weights=args.weights,
                       algo=args.algo or QuantConfig.algo,
                       weight_algo=args.weight_algo, per_channel=not args.per_tensor,
-                      rounding=rounding)
+                      rounding=rounding, **_adaround_fields(args))
     ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
                        color=args.color, layout=args.layout, limit=args.limit)
     if args.mixed and args.mixed != "auto":

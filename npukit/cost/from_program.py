@@ -119,11 +119,13 @@ def record_layer(rec: OpRecord, p: Program) -> Layer:
         kind = "view" if op_type in VIEW_OPS else OP_KINDS.get(op_type, "move")
     geom = None
     macs = 0
-    if rec.kernel == "Conv":
+    if rec.kernel in ("Conv", "ConvTranspose"):
         geom = _conv_geom(rec, p)
         if geom is not None:
             kind = conv_kind(geom.cin, geom.cout, geom.groups)
             macs = geom.batch * geom.out_pixels * geom.cout * (geom.cin // geom.groups) * geom.taps
+        if geom is not None and rec.kernel == "ConvTranspose":   # every input pixel × kernel
+            macs = numel(_value(p, ins[0])[0]) * numel(rec.tensors["weights"].shape[1:])
     elif rec.kernel == "MatMul":
         geom = _matmul_geom(rec, p)
         macs = geom.batch * geom.out_pixels * geom.cout * geom.cin if geom else 0

@@ -21,8 +21,8 @@ VECTOR_KINDS = frozenset({"elementwise", "pool"})
 
 #: NPU records by kernel name → kind (``Conv`` is refined by its groups).
 KERNEL_KINDS = {
-    "Conv": "conv", "MatMul": "gemm", "Add": "elementwise", "Mul": "elementwise",
-    "Clamp": "elementwise", "Lut": "elementwise", "MaxPool": "pool",
+    "Conv": "conv", "ConvTranspose": "conv", "MatMul": "gemm", "Add": "elementwise",
+    "Mul": "elementwise", "Clamp": "elementwise", "Lut": "elementwise", "MaxPool": "pool",
     "AveragePool": "pool", "GlobalPool": "pool", "Concat": "move", "Move": "move",
     "Quantize": "convert", "Dequantize": "convert", "ResizeLinear": "move",
     "Softmax": "elementwise",

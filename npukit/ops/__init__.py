@@ -9,6 +9,7 @@ from npukit.ops import (  # noqa: F401  (imported for registration)
     conv,
     conv_int,
     conv_transpose,
+    conv_transpose_int,
     elementwise,
     elementwise_int,
     fused,

@@ -103,19 +103,31 @@ def conv_transpose_nd(x: np.ndarray, w: np.ndarray, strides: Sequence[int],
     mg = w.shape[1]
     kernel = list(w.shape[2:])
     in_sp = list(x.shape[2:])
-    nsp = len(kernel)
     dtype = np.result_type(x.dtype, w.dtype, np.float32)
     cg = cin // group
     wg = w.astype(dtype, copy=False).reshape(group, cg, mg * int(np.prod(kernel)))
     xg = x.astype(dtype, copy=False).reshape(n_batch, group, cg, -1)
     cols = np.matmul(wg.transpose(0, 2, 1), xg)          # (N, g, M/g·K, P)
     cols = cols.reshape((n_batch, group * mg, *kernel, *in_sp))
+    return col2im(cols, strides, dil, pads, out, dtype)
+
+
+def col2im(cols: np.ndarray, strides: Sequence[int], dil: Sequence[int],
+           pads: Sequence[int], out: Sequence[int], dtype: np.dtype) -> np.ndarray:
+    """Scatter per-tap products ``cols`` (N, M, *kernel, *in) into the (N, M, *out)
+    output: tap ``t`` of input pixel ``i`` lands at ``i·stride + t·dil − pad``.
+
+    One strided add per kernel tap into a buffer accumulated in ``dtype``.
+    """
+    nsp = (cols.ndim - 2) // 2
+    kernel, in_sp = list(cols.shape[2:2 + nsp]), list(cols.shape[2 + nsp:])
+    n_batch, m = cols.shape[:2]
     # The scatter buffer spans every position a tap reaches and the whole output
     # window, so negative pads (an output_shape larger than natural) also work.
     lo = [min(0, pads[i]) for i in range(nsp)]
     hi = [max((in_sp[i] - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1, pads[i] + out[i])
           for i in range(nsp)]
-    buf = np.zeros((n_batch, group * mg, *[hi[i] - lo[i] for i in range(nsp)]), dtype)
+    buf = np.zeros((n_batch, m, *[hi[i] - lo[i] for i in range(nsp)]), dtype)
     for tap in np.ndindex(*kernel):
         dst = tuple(slice(tap[i] * dil[i] - lo[i],
                           tap[i] * dil[i] - lo[i] + (in_sp[i] - 1) * strides[i] + 1, strides[i])
@@ -125,4 +137,4 @@ def conv_transpose_nd(x: np.ndarray, w: np.ndarray, strides: Sequence[int],
     return buf[(slice(None), slice(None)) + crop]
 
 
-__all__ = ["ConvTranspose", "conv_transpose_nd", "transpose_geometry"]
+__all__ = ["ConvTranspose", "col2im", "conv_transpose_nd", "transpose_geometry"]

@@ -58,6 +58,16 @@ class QuantConfig:
     #: ``sequential``: each layer measured behind the corrected layers before it;
     #: ``single``: each layer fed the golden inputs (independent, one pass)
     bias_correction_mode: str = "sequential"
+    #: AdaRound: learn per weight whether it rounds up or down so each Conv / Gemm /
+    #: MatMul layer's output stays close to the float one, on ``adaround_samples``
+    #: calibration samples, ``adaround_iters`` Adam steps per layer
+    #: (quant/algorithms/adaround.py); runs before bias correction
+    adaround: bool = False
+    adaround_samples: int = 16
+    adaround_iters: int = 500
+    #: ``single``: each layer fitted on the golden float inputs; ``sequential``: on the
+    #: quantized model's inputs behind the layers rounded before it
+    adaround_mode: str = "single"
     #: per-layer search of each activation's clip range by the error it causes in the
     #: consuming layers' outputs (quant/algorithms/range_search.py); 0 = off
     range_search_samples: int = 0
@@ -81,6 +91,12 @@ class QuantConfig:
         if self.bias_correction_samples < 1 or self.range_search_samples < 0:
             raise NpukitError("bias_correction_samples must be >= 1 and "
                               "range_search_samples >= 0")
+        if self.adaround_mode not in ("single", "sequential"):
+            raise NpukitError(f"adaround mode {self.adaround_mode!r} is not single or "
+                              "sequential")
+        if self.adaround_samples < 1 or self.adaround_iters < 10:
+            raise NpukitError(f"adaround_samples must be >= 1 and adaround_iters >= 10, got "
+                              f"{self.adaround_samples} and {self.adaround_iters}")
         for key, p in self.overrides.items():
             if p not in PRECISIONS:
                 raise NpukitError(f"override for {key!r} asks for {p!r}; precisions are "

@@ -206,12 +206,14 @@ def _raisable(qm: QuantizedModel, node: str) -> bool:
 
 
 def _candidate(qm: QuantizedModel, overrides: dict[str, str]) -> QuantizedModel:
-    """``qm`` re-assigned with ``overrides``, reusing its bias corrections (searching
-    with a fresh correction per trial would cost a calibration-sized run each)."""
+    """``qm`` re-assigned with ``overrides``, reusing its bias corrections and AdaRound
+    weights (searching with a fresh correction or rounding per trial would cost a
+    calibration-sized run each)."""
     cfg = dataclasses.replace(qm.config, overrides=overrides)
     cand = build(qm.float_graph, qm.calibration, dataclasses.replace(
-        cfg, bias_correction=False), qm.feeds, cle=qm.cle)
+        cfg, bias_correction=False, adaround=False), qm.feeds, cle=qm.cle)
     cand.config = cfg
+    _reuse_rounding(qm, cand)
     for name in (qm.bias.shifts if qm.bias else {}):
         node = cand.graph.node(name)
         if cfg.overrides.get(name, cfg.overrides.get(node.op_type)) == "float":
@@ -226,6 +228,19 @@ def _candidate(qm: QuantizedModel, overrides: dict[str, str]) -> QuantizedModel:
     fit_bias_range(cand.graph)
     cand._program = None
     return cand
+
+
+def _reuse_rounding(qm: QuantizedModel, cand: QuantizedModel) -> None:
+    """Give ``cand`` the rounded weights of ``qm`` wherever its weight params are the same
+    (a layer moved to float or to int4 weights keeps its own)."""
+    if qm.adaround is None:
+        return
+    for name in qm.adaround.layers:
+        w = qm.graph.node(name).inputs[1]
+        mine, theirs = cand.graph.values[w], qm.graph.values[w]
+        if theirs.quant is not None and theirs.quant.same_as(mine.quant):
+            cand.graph.values[w] = Value(w, mine.dtype, mine.shape, theirs.const, mine.quant)
+    cand.adaround = qm.adaround
 
 
 def auto_mixed(qm: QuantizedModel, inputs: Sequence[Feeds], budget: Budget, *,

@@ -18,6 +18,8 @@ from npukit.ir import Graph
 from npukit.ops import LowerContext
 from npukit.passes import optimize
 from npukit.program import Program
+from npukit.quant.algorithms.adaround import AdaRoundReport, adaround
+from npukit.quant.algorithms.adaround_solver import SolverParams
 from npukit.quant.algorithms.bias_correction import (
     BiasReport,
     correct_bias,
@@ -48,6 +50,7 @@ class QuantizedModel:
     #: what the PTQ algorithms did (None when an algorithm was off)
     cle: CleReport | None = None
     bias: BiasReport | None = None
+    adaround: AdaRoundReport | None = None
     #: what automatic mixed precision changed (a quant.mixed.MixedReport)
     mixed: Any = None
     #: the calibration feeds kept for the algorithms that re-run the model
@@ -85,6 +88,7 @@ def quantize(graph: Graph, calib: Any, config: QuantConfig | None = None, *,
     cle = equalize(g) if config.cle else None
     kept: list[Mapping[str, np.ndarray]] = []
     need = max(config.bias_correction_samples if config.bias_correction else 0,
+               config.adaround_samples if config.adaround else 0,
                config.range_search_samples, config.mixed_samples if config.mixed else 0)
     result = calibrate(g, _Tee(_source(calib, g, calib_config), kept, need),
                        observer=config.algo, show_progress=show_progress)
@@ -99,8 +103,8 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
           feeds: list[Mapping[str, np.ndarray]] | None = None, *,
           cle: CleReport | None = None) -> QuantizedModel:
     """Params from calibration ``result`` under ``config``, then the algorithms that
-    need the quantized model (bias correction on ``feeds``).  Mixed precision calls
-    this again with new overrides, without calibrating again."""
+    need the quantized model (AdaRound, then bias correction, on ``feeds``).  Mixed
+    precision calls this again with new overrides, without calibrating again."""
     feeds = list(feeds or [])
     qg = float_graph.copy()
     ranges = {k: tuple(map(float, v)) for k, v in result.ranges.items()}
@@ -109,6 +113,11 @@ def build(float_graph: Graph, result: CalibrationResult, config: QuantConfig,
     decisions = assign_params(qg, ranges, config)
     fit_bias_range(qg)
     qm = QuantizedModel(float_graph, qg, config, decisions, result, cle=cle, feeds=feeds)
+    if config.adaround and feeds:
+        qm.adaround = adaround(float_graph, qg, qm.program, feeds[:config.adaround_samples],
+                               SolverParams(iters=config.adaround_iters),
+                               mode=config.adaround_mode)
+        qm._program = None
     if config.bias_correction and feeds:
         fn = correct_bias if config.bias_correction_mode == "single" else \
             correct_bias_sequential

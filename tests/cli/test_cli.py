@@ -100,3 +100,25 @@ def test_quantize_mixed_override_file_and_auto_budget(tmp_path, capsys):
     assert "needs a budget" in capsys.readouterr().err
     assert main(base + ["--mixed", "auto", "--budget-top1", "0.5"]) == 0
     assert "auto mixed precision: raised 0 layer(s)" in capsys.readouterr().out
+
+
+def test_quantize_with_adaround(tmp_path, capsys):
+    import numpy as np
+
+    from npukit import demo
+    meta = demo.meta()
+    calib = tmp_path / "calib.npy"
+    np.save(calib, demo.calibration().tensors(meta["mean"], meta["std"])[:8])
+    base = ["quantize", str(demo.MODEL), "--input-shape", "image:1,1,28,28", "--calib",
+            str(calib), "--adaround", "--adaround-iters", "50"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "AdaRound: " in out and "of weight codes differ from nearest rounding" in out
+    assert main(base + ["--adaround-samples", "4", "--json"]) == 0
+    cfg = json.loads(capsys.readouterr().out)["config"]
+    assert cfg["adaround"] and cfg["adaround_iters"] == 50 and cfg["adaround_samples"] == 4
+    for bad, needle in ((base[:-1] + ["0"], "adaround_iters"),
+                        ([a for a in base if a != "--adaround"], "add --adaround")):
+        assert main(bad) == 1
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err

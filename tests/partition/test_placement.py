@@ -129,3 +129,26 @@ def test_weight_dtype_not_held_by_target():
     assert convs and all(n.engine == "cpu" and "int4" in n.reason for n in convs)
     assert all(n.engine == "npu" for n in place(qm.graph, "rk3588").nodes
                if n.op_type == "Conv")
+
+
+@pytest.mark.parametrize("target", ["rk3588", "ascend310", "hi3519dv500", "nvdla-small"])
+def test_conv_transpose_runs_on_npus_that_deconvolve(target):
+    """RKNPU, Ascend, SVP and NVDLA run deconvolution: a quantized ConvTranspose is an
+    integer NPU record there, not a CPU fallback."""
+    import numpy as np
+
+    from npukit.ir import parse_graph
+    from npukit.quant.quantizer import quantize
+    g = parse_graph('''graph d opset 21 {
+      input x: f32[1,4,6,6]
+      const w: f32[4,3,4,4] = randn
+      const b: f32[3] = randn
+      node up = ConvTranspose(x, w, b) -> (y: ?) {strides=[2, 2], pads=[1, 1, 1, 1]}
+      output y
+    }''')
+    data = [{"x": np.random.default_rng(i).standard_normal((1, 4, 6, 6)).astype(np.float32)}
+            for i in range(4)]
+    p = place(quantize(g, data, show_progress=False).graph, target)
+    row, = [n for n in p.nodes if n.node == "up"]
+    assert row.engine == "npu" and "integer kernel" in row.reason
+    assert [r.engine for r in p.program.records if r.kernel == "ConvTranspose"] == ["npu"]

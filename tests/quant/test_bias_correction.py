@@ -63,14 +63,41 @@ def test_sequential_correction_is_the_same_on_fast_and_reference_kernels(rng, mo
     """Each corrected layer is re-run with its new bias before the next is measured: with
     planned (fast) kernels the plan must be refreshed, so the biases chosen equal those
     chosen on the reference kernels, which read the record every time."""
-    from npukit.quant.algorithms import bias_correction as bc
+    from npukit.quant.algorithms import stream
     g, calib = parse_graph(TOY), feeds(rng, 8)
     cfg = QuantConfig(weights="int4", bias_correction_samples=8)
     fast = quantize(g, calib, cfg, show_progress=False)
-    real = bc.ProgramExecutor
-    monkeypatch.setattr(bc, "ProgramExecutor", lambda prog: real(prog, reference=True))
+    real = stream.ProgramExecutor
+    monkeypatch.setattr(stream, "ProgramExecutor", lambda prog: real(prog, reference=True))
     ref = quantize(g, calib, cfg, show_progress=False)
     for node in ("c1", "c2"):
         b = fast.graph.node(node).inputs[2]
         np.testing.assert_array_equal(fast.graph.const(b), ref.graph.const(b))
     assert fast.bias.shifts == ref.bias.shifts
+
+
+DECONV = """graph "up" opset 21 {
+  input x: f32[1,8,5,5]
+  const w1: f32[8,3,3,3] = randn
+  const b1: f32[6] = randn
+  node up = ConvTranspose(x, w1, b1) -> (y: f32[1,6,9,9]) {group=2, strides=[2, 2],
+    pads=[1, 1, 1, 1]}
+  output y
+}"""
+
+
+def test_grouped_conv_transpose_is_corrected(rng):
+    """ConvTranspose is corrected too; its per-channel scales (axis 1) are shared by the
+    groups, so the accumulator step per output channel tiles them."""
+    g = parse_graph(DECONV)
+    data = [{"x": (rng.standard_normal((1, 8, 5, 5)) * 0.5 + 1.0).astype(np.float32)}
+            for _ in range(48)]
+    calib, held_out = data[:24], data[24:]
+    plain = quantize(g, calib, QuantConfig(weights="int4", bias_correction=False),
+                     show_progress=False)
+    fixed = quantize(g, calib, QuantConfig(weights="int4", bias_correction_samples=24),
+                     show_progress=False)
+    assert set(fixed.bias.shifts) == {"up"}
+    assert [r.engine for r in fixed.program.records if r.kernel == "ConvTranspose"] == ["npu"]
+    assert mean_abs_channel_error(fixed, held_out) < 0.5 * mean_abs_channel_error(plain,
+                                                                                  held_out)

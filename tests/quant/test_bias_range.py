@@ -50,3 +50,28 @@ def test_only_overflowing_channels_widen(rng):
     assert fit_bias_range(qg) == {"c": 1}
     after = qg.values["w"].quant.scale
     assert np.array_equal(np.delete(after, 3), np.delete(before, 3)) and after[3] > 1e-12
+
+
+def test_grouped_conv_transpose_bias_fits(rng):
+    """ConvTranspose scales (axis 1, M/g of them) are shared by the groups: a channel
+    widens when the bias of that channel in any group would overflow."""
+    g = parse_graph("""graph "up" opset 21 {
+      input x: f32[1,4,5,5]
+      const w: f32[4,3,3,3] = randn
+      const b: f32[6] = randn
+      node up = ConvTranspose(x, w, b) -> (y: f32[1,6,11,11]) {group=2, strides=[2, 2]}
+      output y
+    }""")
+    w = g.const("w").copy()
+    w[:, 1] = 1e-9                                # output channel 1 of each group is dead
+    b = g.const("b").copy()
+    b[4] = 3.0                                    # group 1's copy outputs 3
+    g.values["w"].const, g.values["b"].const = w, b
+    data = [{"x": rng.standard_normal((1, 4, 5, 5)).astype(np.float32)} for _ in range(4)]
+    qm = quantize(g, data, show_progress=False)
+    assert qm.graph.values["w"].quant.scale.shape == (3,)
+    rec = next(r for r in qm.program.records if r.kernel == "ConvTranspose")
+    assert np.abs(rec.tensors["bias"].astype(np.int64)).max() <= BIAS_LIMIT
+    y, ref = qm.run(data[0])["y"], FloatExecutor(g).run(data[0])["y"]
+    step = float(qm.graph.values["y"].quant.scale[0])
+    np.testing.assert_allclose(y[0, 4], ref[0, 4], atol=step)

@@ -25,12 +25,12 @@ import numpy as np
 from npukit.ir import Graph, Node, Value
 from npukit.numerics.quantize import dequantize, quantize
 from npukit.numerics.rounding import RoundingMode
-from npukit.ops import get_op
 from npukit.program import OpRecord, Program
+from npukit.quant.algorithms.stream import SequentialStream
 from npukit.sim import FloatExecutor
 from npukit.sim.program_executor import ProgramExecutor
 
-CORRECTED_OPS = ("Conv", "Gemm")
+CORRECTED_OPS = ("Conv", "ConvTranspose", "Gemm")
 
 
 @dataclass
@@ -164,63 +164,11 @@ def _acc_scale(qgraph: Graph, node: Node, prog: Program, rec: OpRecord) -> np.nd
     wq = qgraph.values[node.inputs[1]].quant
     assert wq is not None
     alpha = float(node.attr("alpha", 1.0)) if node.op_type == "Gemm" else 1.0
-    return np.broadcast_to(s_in * alpha * wq.scale.astype(np.float64),
-                           rec.tensors["bias"].shape)
-
-
-class _Stream:
-    """The float graph and the program run record by record over all samples at once,
-    so a correction made at one layer is seen by every later layer."""
-
-    def __init__(self, float_graph: Graph, prog: Program, feeds: list[Mapping]) -> None:
-        self.g, self.prog = float_graph, prog
-        consts = float_graph.constants()
-        self.fenv = [{**consts, **f} for f in feeds]
-        self.qenv = [dict(f) for f in feeds]
-        self.ops = [(get_op(n.op_type, n.domain, node=n.name, opset=float_graph.opset), n)
-                    for n in float_graph.nodes]
-        self.pos = {n.name: k for k, n in enumerate(float_graph.nodes)}
-        self.fdone = 0
-        self.px = ProgramExecutor(prog)
-        self.flast = _last_use([n.inputs for n in float_graph.nodes], float_graph.outputs)
-        self.qlast = _last_use([r.inputs for r in prog.records], prog.outputs)
-
-    def float_until(self, node: str) -> None:
-        while self.fdone <= self.pos.get(node, -1):
-            op, n = self.ops[self.fdone]
-            for env in self.fenv:
-                for name, arr in zip(n.outputs, op.run(n, [env[i] if i else None
-                                                            for i in n.inputs])):
-                    if name:
-                        env[name] = arr
-                for name in self.flast.get(self.fdone, ()):
-                    if name not in self.g.values or self.g.values[name].const is None:
-                        env.pop(name, None)
-            self.fdone += 1
-
-    def record(self, k: int) -> list[list[np.ndarray]]:
-        rec = self.prog.records[k]
-        return [self.px.run_record(k, [env[i] for i in rec.inputs]) for env in self.qenv]
-
-    def store(self, k: int, outs: list[list[np.ndarray]]) -> None:
-        rec = self.prog.records[k]
-        for env, o in zip(self.qenv, outs):
-            env.update({name: arr for name, arr in zip(rec.outputs, o) if name})
-            for name in self.qlast.get(k, ()):
-                env.pop(name, None)
-
-
-def _last_use(inputs: list[list[str]], keep: list[str]) -> dict[int, list[str]]:
-    last: dict[str, int] = {}
-    for k, ins in enumerate(inputs):
-        for i in ins:
-            if i:
-                last[i] = k
-    out: dict[int, list[str]] = {}
-    for name, k in last.items():
-        if name not in keep:
-            out.setdefault(k, []).append(name)
-    return out
+    s = s_in * alpha * wq.scale.astype(np.float64)
+    n = rec.tensors["bias"].size
+    if s.size not in (1, n):                  # grouped ConvTranspose: scales per group
+        s = np.tile(s, n // s.size)
+    return np.broadcast_to(s, rec.tensors["bias"].shape)
 
 
 def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
@@ -234,7 +182,7 @@ def correct_bias_sequential(float_graph: Graph, qgraph: Graph, prog: Program,
     if not targets:
         return report
     by_index = {k: qgraph.node(name) for name, k in targets.items()}
-    st = _Stream(float_graph, prog, feeds)
+    st = SequentialStream(float_graph, prog, feeds)
     for k, rec in enumerate(prog.records):
         for src in rec.sources:
             st.float_until(src)

@@ -17,14 +17,15 @@ import numpy as np
 from npukit.ir import Graph, QuantParams
 
 BIAS_LIMIT = float(2 ** 30)
+BIASED_OPS = ("Conv", "ConvTranspose", "Gemm")
 
 
 def fit_bias_range(g: Graph, limit: float = BIAS_LIMIT) -> dict[str, int]:
-    """Widen weight scales in ``g`` (quantized, in place) so every Conv / Gemm bias
-    code stays within ``±limit``; return node → number of channels widened."""
+    """Widen weight scales in ``g`` (quantized, in place) so every Conv / ConvTranspose /
+    Gemm bias code stays within ``±limit``; return node → number of channels widened."""
     widened: dict[str, int] = {}
     for node in g.nodes:
-        if node.op_type not in ("Conv", "Gemm") or len(node.inputs) < 3 or not node.inputs[2]:
+        if node.op_type not in BIASED_OPS or len(node.inputs) < 3 or not node.inputs[2]:
             continue
         xq = g.values[node.inputs[0]].quant
         wv = g.values[node.inputs[1]]
@@ -39,6 +40,8 @@ def fit_bias_range(g: Graph, limit: float = BIAS_LIMIT) -> dict[str, int]:
         scale = wq.scale.astype(np.float64)
         if scale.size == 1:
             need = np.array([need.max(initial=0.0)])
+        elif node.op_type == "ConvTranspose" and need.size % scale.size == 0:
+            need = need.reshape(-1, scale.size).max(axis=0)   # scales shared by groups
         elif need.size != scale.size:
             continue
         grow = need > scale
