@@ -88,6 +88,8 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
     g: Graph = qmodel.graph
     keep = {d.node: f"{d.reason}: kept in float by the quantizer"
             for d in getattr(qmodel, "decisions", []) if d.precision == "float"}
+    half = {d.node: d.reason for d in getattr(qmodel, "decisions", [])
+            if d.precision == "fp16"}
     keys, wanted = _shape_list(g, shapes)
     stages = aipp_stages(g, aipp)
     own = shape_key(graph_shapes(g), g.inputs) if all(
@@ -96,7 +98,7 @@ def compile_model(qmodel: Any, target: str | TargetProfile, out_path: str | os.P
     for k, s in zip(keys, wanted):
         gs = g if k == own else reshaped(g, s)
         check_aipp_shapes(stages, gs, layouts)
-        pl = place(gs, t, cpu=list(cpu), npu=list(npu), keep_float=keep)
+        pl = place(gs, t, cpu=list(cpu), npu=list(npu), keep_float=keep, fp16=half)
         products[k] = (gs, pl)
         if on_placement is not None and k == keys[0]:
             on_placement(pl)

@@ -105,6 +105,12 @@ def record_layer(rec: OpRecord, p: Program) -> Layer:
         FLOAT_KERNEL, "Move", "Lut") else rec.kernel
     wbytes = int(sum(t.nbytes for t in rec.tensors.values()))
     extra: dict[str, Any] = {}
+    if rec.kernel == FLOAT_KERNEL and rec.engine == "npu":      # fp16 on the NPU
+        kind = "view" if op_type in VIEW_OPS else OP_KINDS.get(op_type, "elementwise")
+        half = lambda bs: tuple(b // 2 for b in bs)  # noqa: E731 - held as float32 here
+        return Layer(rec.name, op_type, kind, "npu", "fp16", ins, outs, half(in_b),
+                     half(out_b), elems, _float_macs(rec, p), wbytes,
+                     elems * max(1, len(ins)), None, rec.sources, rec.reason)
     if rec.engine != "npu":
         kind = "convert" if rec.kernel in ("Quantize", "Dequantize") else "cpu"
         if op_type in VIEW_OPS:

@@ -94,22 +94,43 @@ def storage_typed(g: Graph) -> Graph:
 
 def place(graph: Graph, target: str | TargetProfile, *, cpu: Iterable[str] = (),
           npu: Iterable[str] = (), keep_float: Mapping[str, str] | None = None,
-          rounding: str | None = None) -> Placement:
+          fp16: Mapping[str, str] | None = None, rounding: str | None = None) -> Placement:
     """Assign every node of quantized ``graph`` to the NPU or the CPU, with its reason.
 
     ``keep_float`` maps nodes the quantizer left in float (mixed precision) to
-    why; ``rounding`` defaults to the target's requantization rounding mode.
+    why, ``fp16`` those it set to float16 (they run on the NPU's float unit, or
+    raise when the target has none); ``rounding`` defaults to the target's
+    requantization rounding mode.
     """
     t = load_target(target)
     forced = resolve(graph, cpu, npu)
     typed = storage_typed(graph)
     keep = dict(keep_float or {})
-    decided = [_decide(node, typed, t, forced.get(node.name), keep.get(node.name))
+    half = {n: _fp16_reason(graph.node(n), t, why) for n, why in (fp16 or {}).items()
+            if forced.get(n, ("",))[0] != "cpu"}
+    decided = [_fp16_placement(node, half[node.name]) if node.name in half else
+               _decide(node, typed, t, forced.get(node.name), keep.get(node.name))
                for node in graph.nodes]
     ff = {d.node: d.reason for d in decided if d.engine == "cpu"}
-    program = lower(graph, LowerContext(rounding or t.numerics.rounding), force_float=ff)
+    program = lower(graph, LowerContext(rounding or t.numerics.rounding), force_float=ff,
+                    fp16={n: why for n, why in half.items() if n not in ff})
     final = _apply_lowering(decided, program, forced, t)
     return Placement(t.name, final, program)
+
+
+def _fp16_reason(node: Node, t: TargetProfile, why: str) -> str:
+    """Why ``node`` runs fp16 on ``t``'s NPU, or a clear error when it cannot."""
+    if "fp16" not in t.numerics.activation_dtypes:
+        raise NpukitError(
+            f"node {node.name!r} ({node.op_type}) is set to fp16 ({why}), but {t.name}'s "
+            f"NPU has no float16 (it holds {', '.join(t.numerics.activation_dtypes)})",
+            hint="choose int16 (more precision on the NPU) or float (float32 on the CPU) "
+                 "for it, or a target with fp16")
+    return f"{why}: fp16 on {t.name}'s NPU float unit"
+
+
+def _fp16_placement(node: Node, reason: str) -> NodePlacement:
+    return NodePlacement(node.name, node.op_type, "npu", reason, "precision")
 
 
 def _decide(node: Node, g: Graph, t: TargetProfile, forced: tuple[str, str] | None,
@@ -158,7 +179,8 @@ def _apply_lowering(decided: list[NodePlacement], program: Program,
                     forced: Mapping[str, tuple[str, str]], t: TargetProfile
                     ) -> list[NodePlacement]:
     """NPU candidates that lowered to a float record go to the CPU with the lowering's reason."""
-    floats = {s: r.reason for r in program.records if r.kernel == "float" for s in r.sources}
+    floats = {s: r.reason for r in program.records if r.kernel == "float" and
+              r.engine == "cpu" for s in r.sources}
     out = []
     for d in decided:
         if d.engine == "npu" and d.node in floats:

@@ -48,8 +48,13 @@ class OpRecord:
     attrs: dict[str, Any] = field(default_factory=dict)
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
-    engine: str = "npu"          # "npu" (integer) or "cpu" (float fallback, Q/DQ)
+    engine: str = "npu"          # "npu" (integer, or fp16 float) or "cpu" (float, Q/DQ)
     reason: str = ""             # why it runs where it runs
+
+    @property
+    def integer_layer(self) -> bool:
+        """An integer kernel on the NPU (not an fp16 float record, not a conversion)."""
+        return self.engine == "npu" and self.kernel != FLOAT_KERNEL
 
     def to_json(self) -> dict[str, Any]:
         """Manifest entry; tensors are referenced by name ``<record>/<key>``."""

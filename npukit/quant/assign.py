@@ -1,7 +1,7 @@
 """Turn calibrated ranges into frozen QuantParams on every value of a graph.
 
 Rules, in graph order: a node's precision comes from the overrides (node name,
-then op type) or the config default; ``float`` leaves its outputs float.
+then op type) or the config default; ``float`` and ``fp16`` leave its outputs float.
 Outputs of data-movement ops (``quant_rule == "same_as_input"``) share their
 input's params so the integer kernel only moves codes; other float outputs get
 params from their own calibrated range.  Weights are per-channel symmetric
@@ -24,6 +24,8 @@ from npukit.quant.config import QuantConfig
 from npukit.quant.observers import mse_weight_clip
 
 Range = tuple[float, float]
+#: precisions whose node keeps float values (no QuantParams on its outputs)
+FLOAT_PRECISIONS = ("float", "fp16")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def assign_params(g: Graph, ranges: Mapping[str, Range], cfg: QuantConfig) -> li
     for node in g.nodes:
         prec, why = node_precision(node, cfg)
         decisions.append(Decision(node.name, node.op_type, prec, why))
-        if prec == "float":
+        if prec in FLOAT_PRECISIONS:
             continue
         op = get_op(node.op_type, node.domain, node=node.name)
         wdtype = "int4" if prec == "int4" else cfg.weights

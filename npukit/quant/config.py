@@ -9,7 +9,7 @@ from npukit.errors import NpukitError
 
 ACTIVATION_DTYPES = ("int8", "uint8", "int16")
 WEIGHT_DTYPES = ("int8", "int4")
-PRECISIONS = ("int8", "uint8", "int16", "float", "int4")
+PRECISIONS = ("int8", "uint8", "int16", "fp16", "float", "int4")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class QuantConfig:
 
     ``overrides`` maps a node name or an op type to a precision: ``int8`` /
     ``uint8`` / ``int16`` (its output activations), ``int4`` (its weights),
-    or ``float`` (keep it on the CPU in float).  Node names win over op types.
+    ``fp16`` (float16 on the NPU's float unit: fp16 tensors and weights, fp32
+    accumulation) or ``float`` (float32 on the CPU).  Node names win over op types.
     """
 
     activations: str = "int8"

@@ -1,8 +1,8 @@
 """Mixed precision: a per-node override file, and raising precision to a budget.
 
 **Override file** (TOML; YAML too when PyYAML is installed): node names or op
-types mapped to ``int8`` / ``uint8`` / ``int16`` / ``float`` / ``int4``, at top
-level or under an ``[overrides]`` table::
+types mapped to ``int8`` / ``uint8`` / ``int16`` / ``fp16`` / ``float`` / ``int4``,
+at top level or under an ``[overrides]`` table::
 
     [overrides]
     "/_conv_stem/Conv" = "int16"
@@ -90,15 +90,17 @@ def with_overrides(config: QuantConfig, overrides: Mapping[str, str] | str | Pat
 
 
 def effective_precisions(qm: QuantizedModel) -> dict[str, str]:
-    """Per node, what the lowered program runs: ``float`` on the CPU, else the dtype
-    of its output codes, with ``+int4w`` when its weights are 4-bit."""
+    """Per node, what the lowered program runs: ``float`` on the CPU, ``fp16`` on the
+    NPU's float unit, else the dtype of its output codes, with ``+int4w`` when its
+    weights are 4-bit."""
     out: dict[str, str] = {}
     prog = qm.program
     for rec in prog.records:
         if rec.kernel in ("Quantize", "Dequantize"):
             continue
         spec = prog.values.get(rec.outputs[0]) if rec.outputs and rec.outputs[0] else None
-        kind = "float" if rec.engine == "cpu" or spec is None or spec.quant is None \
+        kind = "fp16" if rec.attrs.get("compute") == "float16" else \
+            "float" if rec.engine == "cpu" or spec is None or spec.quant is None \
             else spec.quant.dtype
         w = rec.tensors.get("weights")
         for src in rec.sources:
@@ -181,7 +183,7 @@ def single_sensitivity(qm: QuantizedModel, inputs: Sequence[Feeds],
     sums: dict[str, list[float]] = {}
     for g in gold:
         for k, rec in enumerate(prog.records):
-            if rec.engine != "npu" or not rec.sources or not rec.outputs[0]:
+            if not rec.integer_layer or not rec.sources or not rec.outputs[0]:
                 continue
             args = []
             for name in rec.inputs:
@@ -216,7 +218,7 @@ def _candidate(qm: QuantizedModel, overrides: dict[str, str]) -> QuantizedModel:
     _reuse_rounding(qm, cand)
     for name in (qm.bias.shifts if qm.bias else {}):
         node = cand.graph.node(name)
-        if cfg.overrides.get(name, cfg.overrides.get(node.op_type)) == "float":
+        if cfg.overrides.get(name, cfg.overrides.get(node.op_type)) in ("float", "fp16"):
             continue
         src = qm.graph.node(name).inputs[2]
         v = qm.graph.values[src]

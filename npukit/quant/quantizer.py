@@ -62,7 +62,9 @@ class QuantizedModel:
             self._program = lower(self.graph, LowerContext(self.config.rounding),
                                   force_float={d.node: f"{d.reason}: float"
                                                for d in self.decisions
-                                               if d.precision == "float"})
+                                               if d.precision == "float"},
+                                  fp16={d.node: f"{d.reason}: fp16 on the NPU"
+                                        for d in self.decisions if d.precision == "fp16"})
         return self._program
 
     def placement(self) -> list[dict[str, Any]]:

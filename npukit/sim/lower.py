@@ -30,8 +30,9 @@ def int_name(v: str) -> str:
 
 
 class _Lowering:
-    def __init__(self, g: Graph, ctx: LowerContext, force_float: dict[str, str]) -> None:
-        self.g, self.ctx, self.force_float = g, ctx, force_float
+    def __init__(self, g: Graph, ctx: LowerContext, force_float: dict[str, str],
+                 fp16: dict[str, str]) -> None:
+        self.g, self.ctx, self.force_float, self.fp16 = g, ctx, force_float, fp16
         self.records: list[OpRecord] = []
         self.values: dict[str, ValueSpec] = {}
         self.has_float: set[str] = set()
@@ -75,6 +76,13 @@ class _Lowering:
 
     def lower_node(self, node: Node) -> None:
         op = get_op(node.op_type, node.domain, node=node.name, opset=self.g.opset)
+        if node.name in self.fp16 and node.name not in self.force_float:
+            self.records.append(self.float_record(node, self.fp16[node.name], fp16=True))
+            for o in node.outputs:
+                if o:
+                    self.spec(o, self.g.values[o], False)
+                    self.has_float.add(o)
+            return
         reason = self.force_float.get(node.name) or self.int_blocker(node)
         rec: OpRecord | str = reason or op.lower_int(node, self.g, self.ctx)
         if isinstance(rec, OpRecord):
@@ -100,7 +108,9 @@ class _Lowering:
                 return f"value {i!r} is not quantized"
         return ""
 
-    def float_record(self, node: Node, reason: str) -> OpRecord:
+    def float_record(self, node: Node, reason: str, fp16: bool = False) -> OpRecord:
+        """A float record: float32 on the CPU, or (``fp16``) on the NPU's float16 unit,
+        its float constants stored as float16 (docs/numerics.md §12)."""
         args: list[list[Any]] = []
         tensors: dict[str, np.ndarray] = {}
         inputs: list[str] = []
@@ -108,22 +118,29 @@ class _Lowering:
             if not i:
                 args.append(["none"])
             elif self.g.values[i].const is not None:
-                tensors[f"in{k}"] = self.g.values[i].const  # type: ignore[assignment]
+                c = np.asarray(self.g.values[i].const)
+                tensors[f"in{k}"] = c.astype(np.float16) if fp16 and c.dtype.kind == "f" else c
                 args.append(["const", f"in{k}"])
             else:
                 inputs.append(self.as_float(i))
                 args.append(["value"])
         attrs = split_attrs(node.attrs, tensors)
+        extra = {"compute": "float16"} if fp16 else {}
         return OpRecord(FLOAT_KERNEL, node.name, inputs, list(node.outputs),
                         {"op_type": node.op_type, "domain": node.domain, "args": args,
-                         "node_attrs": attrs}, tensors, (node.name,), "cpu", reason)
+                         "node_attrs": attrs, **extra}, tensors, (node.name,),
+                        "npu" if fp16 else "cpu", reason)
 
 
 def lower(g: Graph, ctx: LowerContext | None = None, *,
-          force_float: dict[str, str] | None = None) -> Program:
-    """The Program for quantized graph ``g`` (unquantized values stay float)."""
+          force_float: dict[str, str] | None = None,
+          fp16: dict[str, str] | None = None) -> Program:
+    """The Program for quantized graph ``g`` (unquantized values stay float).
+
+    ``force_float`` nodes run float32 on the CPU, ``fp16`` nodes float16 on the NPU
+    (each mapped to the reason shown in reports; ``force_float`` wins)."""
     ctx = ctx or LowerContext()
-    lw = _Lowering(g, ctx, dict(force_float or {}))
+    lw = _Lowering(g, ctx, dict(force_float or {}), dict(fp16 or {}))
     for name in g.inputs:
         v = g.values[name]
         if not v.is_static:

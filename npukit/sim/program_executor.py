@@ -32,14 +32,22 @@ class _FloatCall:
                          a.get("domain", ""))
         self.args = a["args"]
         self.tensors = rec.tensors
+        self.fp16 = a.get("compute") == "float16"
 
     def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         it = iter(inputs)
         full: list[Any] = []
         for arg in self.args:
-            full.append(next(it) if arg[0] == "value" else
-                        self.tensors[arg[1]] if arg[0] == "const" else None)
-        return self.op.run(self.node, full)
+            if arg[0] == "value":
+                x = next(it)
+                full.append(x.astype(np.float16) if self.fp16 and x.dtype.kind == "f" else x)
+            else:
+                full.append(self.tensors[arg[1]] if arg[0] == "const" else None)
+        outs = self.op.run(self.node, full)
+        if self.fp16:   # float16 results, held as float32 between records
+            outs = [o.astype(np.float16).astype(np.float32) if o.dtype.kind == "f" else o
+                    for o in outs]
+        return outs
 
 
 class ProgramExecutor:

@@ -70,6 +70,43 @@ def test_override_file_float_runs_on_the_cpu(toy, tmp_path):
     assert qm.program.values["s"].dtype == "float32" and "s@q" not in qm.program.values
 
 
+def test_override_file_fp16_runs_on_the_npu_float_unit(toy, tmp_path):
+    """fp16: a float record on the NPU, float16 weights, results rounded to float16
+    (fp32 accumulation inside, as NPU fp16 units do); a placement on a target without
+    fp16 refuses it with the reason, one with fp16 puts it on the NPU, costed at the
+    NPU's fp16 rate, and the .npk runs it the same."""
+    from npukit.compiler import compile_model
+    from npukit.cost import estimate
+    from npukit.runtime import Runtime
+    from npukit.sim.program_executor import ProgramExecutor
+    g, data = toy
+    cfg = with_overrides(QuantConfig(), write(tmp_path, 'c2 = "fp16"\n'))
+    qm = quantize(g, data, cfg, show_progress=False)
+    rec = next(r for r in qm.program.records if "c2" in r.sources)
+    assert rec.kernel == "float" and rec.engine == "npu" and rec.attrs["compute"] == "float16"
+    assert "override for node 'c2'" in rec.reason and "fp16" in rec.reason
+    assert rec.tensors["in1"].dtype == np.float16                        # weights
+    assert effective_precisions(qm)["c2"] == "fp16"
+    assert "b@q" not in qm.program.values and qm.program.values["b"].dtype == "float32"
+    # the value really is float16: it differs from the float64 conv of the same input
+    # by float16 rounding only
+    got = ProgramExecutor(qm.program).run(data[1], keep=["a", "b"])
+    exact = np.einsum("mc,nchw->nmhw", g.const("w2")[:, :, 0, 0].astype(np.float64),
+                      got["a"].astype(np.float64))
+    assert np.array_equal(got["b"], got["b"].astype(np.float16).astype(np.float32))
+    assert 0 < np.abs(got["b"] - exact).max() <= 2e-3 * np.abs(exact).max()
+    with pytest.raises(NpukitError, match=r"c2.*fp16.*v853's NPU has no float16"):
+        compile_model(qm, "v853", tmp_path / "v.npk")
+    res = compile_model(qm, "rk3588", tmp_path / "r.npk")
+    assert res.placement.engine_of("c2") == "npu"
+    rows = {r.name: r for r in estimate(res.program, "rk3588").rows}
+    assert rows[rec.name].engine == "npu" and rows[rec.name].macs == 8 * 8 * 36
+    assert rows[rec.name].compute_cycles > 0
+    with Runtime(res.path) as rt:
+        assert np.array_equal(rt.run(data[0])["y"],
+                              ProgramExecutor(res.program).run(data[0])["y"])
+
+
 def test_override_file_int4_weights(toy, tmp_path):
     g, data = toy
     plain = quantize(g, data, show_progress=False)

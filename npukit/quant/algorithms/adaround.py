@@ -87,7 +87,7 @@ class AdaRoundReport:
 def adaround_targets(g: Graph, prog: Program) -> dict[str, int]:
     """Node name → index of its integer record, for the layers AdaRound rounds."""
     index = {rec.sources[0]: k for k, rec in enumerate(prog.records)
-             if rec.engine == "npu" and len(rec.sources) == 1 and "weights" in rec.tensors}
+             if rec.integer_layer and len(rec.sources) == 1 and "weights" in rec.tensors}
     out = {}
     for node in g.nodes:
         if node.op_type not in ROUNDED_OPS or node.name not in index or len(node.inputs) < 2:

@@ -75,7 +75,7 @@ def _linear_bounds(node: Node) -> tuple[float, float]:
 def _targets(g: Graph, prog: Program) -> dict[str, int]:
     """Correctable node name → index of its integer record."""
     index = {rec.sources[0]: k for k, rec in enumerate(prog.records)
-             if rec.engine == "npu" and len(rec.sources) == 1}
+             if rec.integer_layer and len(rec.sources) == 1}
     out = {}
     for node in g.nodes:
         if node.op_type not in CORRECTED_OPS or node.name not in index:
