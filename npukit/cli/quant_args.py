@@ -15,8 +15,9 @@ def add_quant_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="int8", choices=["int8", "uint8", "int16"],
                    help="activation type (default: int8)")
     p.add_argument("--weights", default="int8", choices=["int8", "int4"])
-    p.add_argument("--weight-algo", default="minmax", choices=["minmax", "mse"],
-                   help="per-channel weight range: min/max or MSE-searched clipping")
+    p.add_argument("--weight-algo", default=None, choices=["minmax", "mse"],
+                   help="per-channel weight range: min/max or MSE-searched clipping "
+                   "(default: QuantConfig's, mse)")
     p.add_argument("--per-tensor", action="store_true",
                    help="one weight scale per tensor (some NPUs require it)")
     p.add_argument("--adaround", action="store_true",
@@ -70,7 +71,8 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
     model = load(args.model, input_shapes=parse_input_shapes(args.input_shape))
     cfg = QuantConfig(activations=args.dtype, weights=args.weights,
                       algo=args.algo or QuantConfig.algo,
-                      weight_algo=args.weight_algo, per_channel=not args.per_tensor,
+                      weight_algo=args.weight_algo or QuantConfig.weight_algo,
+                      per_channel=not args.per_tensor,
                       rounding=rounding, **_adaround_fields(args))
     ccfg = CalibConfig(mean=_floats(args.mean, "--mean"), std=_floats(args.std, "--std"),
                        color=args.color, layout=args.layout, limit=args.limit)
