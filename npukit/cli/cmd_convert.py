@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from npukit.cli.quant_args import _floats, add_quant_args, quant_setup
+from npukit.cli.quant_args import _floats, add_quant_args, auto_mixed_from_args, quant_setup
 from npukit.errors import NpukitError
 
 
@@ -74,13 +74,17 @@ def run(args: argparse.Namespace) -> int:
     shapes = parse_shapes(args.shapes) or None
     if shapes and not args.input_shape:      # calibrate at the first compiled shape
         args.input_shape = [f"{n}:{','.join(map(str, d))}" for n, d in shapes[0].items()]
-    if args.mixed == "auto":
-        raise NpukitError("--mixed auto runs in `npukit quantize` (it needs a budget and "
-                          "analysis inputs)", hint="save the result with --save-table, or "
-                          "give --mixed an override file here")
     model, cfg, ccfg = quant_setup(args, target.numerics.rounding)
     stages = _aipp(args, model.graph)
+    if args.mixed == "auto" and stages:
+        raise NpukitError("--mixed auto with --aipp is not supported yet (the analysis "
+                          "inputs would have to pass through the AIPP too)",
+                          hint="run `npukit quantize --mixed auto` on the model without "
+                               "AIPP and give convert the resulting precisions as a "
+                               "--mixed override file")
     qm = _quantize(args, model.graph, stages, cfg, ccfg)
+    if args.mixed == "auto":
+        qm = auto_mixed_from_args(qm, args, ccfg)
     pre = {"mean": _floats(args.mean, "--mean"), "std": _floats(args.std, "--std"),
            "color": args.color, "layout": args.layout}
 

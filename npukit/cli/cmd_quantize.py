@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from npukit.cli.quant_args import add_quant_args, quant_setup
+from npukit.cli.quant_args import add_quant_args, auto_mixed_from_args, quant_setup
 
 if TYPE_CHECKING:
     from npukit.quant.algorithms.adaround import AdaRoundReport
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     qm = quantize(model.graph, args.calib, cfg, calib_config=ccfg,
                   show_progress=not args.json and sys.stderr.isatty())
     if args.mixed == "auto":
-        qm = _auto_mixed(qm, args, ccfg)
+        qm = auto_mixed_from_args(qm, args, ccfg)
     _write_outputs(qm, args)
     rows = qm.placement()
     if args.json:
@@ -68,25 +68,6 @@ def _adaround_line(rep: AdaRoundReport) -> str:
             f"{rep.seconds:.1f} s; {flipped:.0%} of weight codes differ from nearest "
             f"rounding; summed layer output error {ratio:.2f}× nearest's on the fitted "
             "positions")
-
-
-def _auto_mixed(qm: object, args: argparse.Namespace, ccfg: object) -> object:
-    from npukit.errors import NpukitError
-    from npukit.quant.calib_data import CalibrationSource
-    from npukit.quant.config import Budget
-    from npukit.quant.mixed import auto_mixed
-    if args.budget_cosine is None and args.budget_top1 is None:
-        raise NpukitError("--mixed auto needs a budget",
-                          hint="for example --budget-cosine 0.999 or --budget-top1 0.99")
-    inputs = list(CalibrationSource(args.mixed_inputs or args.calib,
-                                    qm.float_graph, ccfg))  # type: ignore[attr-defined]
-    qm, report = auto_mixed(qm, inputs, Budget(args.budget_cosine, args.budget_top1))
-    if not args.json:
-        print(f"auto mixed precision: raised {len(report.changed)} layer(s) to reach "
-              f"{report.reached} (from {report.start}):")
-        for node, prec in report.changed.items():
-            print(f"  {node}: {prec}")
-    return qm
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

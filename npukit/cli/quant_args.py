@@ -80,3 +80,24 @@ def quant_setup(args: argparse.Namespace, rounding: str = "half_away_from_zero")
         from npukit.quant.mixed import with_overrides
         cfg = with_overrides(cfg, args.mixed)
     return model, cfg, ccfg
+
+
+def auto_mixed_from_args(qm: object, args: argparse.Namespace, ccfg: object) -> object:
+    """``--mixed auto``: raise layers until ``--budget-*`` holds on ``--mixed-inputs``
+    (default: the calibration data), printing what changed (quantize and convert)."""
+    from npukit.errors import NpukitError
+    from npukit.quant.calib_data import CalibrationSource
+    from npukit.quant.config import Budget
+    from npukit.quant.mixed import auto_mixed
+    if args.budget_cosine is None and args.budget_top1 is None:
+        raise NpukitError("--mixed auto needs a budget",
+                          hint="for example --budget-cosine 0.999 or --budget-top1 0.99")
+    inputs = list(CalibrationSource(args.mixed_inputs or args.calib,
+                                    qm.float_graph, ccfg))  # type: ignore[attr-defined]
+    qm, report = auto_mixed(qm, inputs, Budget(args.budget_cosine, args.budget_top1))
+    if not args.json:
+        print(f"auto mixed precision: raised {len(report.changed)} layer(s) to reach "
+              f"{report.reached} (from {report.start}):")
+        for node, prec in report.changed.items():
+            print(f"  {node}: {prec}")
+    return qm

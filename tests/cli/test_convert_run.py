@@ -129,3 +129,21 @@ def test_run_bad_input(files, tmp_path, capsys):
 def test_parse_shapes():
     assert cmd_convert.parse_shapes(["a:1,3;b:2", "a:4,3;b:2;a:5,3;b:1"]) == [
         {"a": [1, 3], "b": [2]}, {"a": [4, 3], "b": [2]}, {"a": [5, 3], "b": [1]}]
+
+
+def test_convert_with_auto_mixed_precision(files, tmp_path, capsys):
+    """`convert --mixed auto` searches to the budget on --mixed-inputs, then compiles the
+    raised model; without a budget it is a clear error and no file is written."""
+    out = tmp_path / "mixed.npk"
+    assert _convert(files, out, "--mixed", "auto") == 1
+    assert "needs a budget" in capsys.readouterr().err and not out.exists()
+    assert _convert(files, out, "--mixed", "auto", "--budget-cosine", "0.9999999",
+                    "--mixed-inputs", str(files / "calib.npy")) == 0
+    text = capsys.readouterr().out
+    assert "auto mixed precision: raised" in text and text.index("raised") < \
+        text.index("placement on rk3588")
+    raised = [ln.split(":")[0].strip() for ln in text.split("raised", 1)[1].splitlines()[1:]
+              if ln.startswith("  /")]
+    assert raised, text
+    info = describe_npk(out)
+    assert info["target"] == "rk3588"
