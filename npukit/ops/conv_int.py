@@ -12,7 +12,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from npukit.ir import Graph, Node
-from npukit.numerics.fixedpoint import requantize, requantize_ref
 from npukit.numerics.gemm import int_matmul
 from npukit.ops.conv import conv_geometry, depthwise_taps, windows
 from npukit.ops.conv_int_fast import plan_conv
@@ -20,6 +19,7 @@ from npukit.ops.qlower import (
     bias_int32,
     channel_scales,
     clamp_bounds,
+    finish_channels,
     out_attrs,
     qparams,
     quantized_weights,
@@ -62,14 +62,6 @@ def _padded(x: np.ndarray, pads: Sequence[int], zp: int) -> np.ndarray:
     return np.pad(x, widths, constant_values=zp)
 
 
-def _finish(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
-    a = rec.attrs
-    acc = acc + rec.tensors["bias"].astype(np.int64).reshape((1, -1) + (1,) * (acc.ndim - 2))
-    fn = requantize_ref if ref else requantize
-    return fn(acc, rec.tensors["multiplier"], rec.tensors["shift"], a["out_zp"],
-              a["out_dtype"], a["rounding"], a["clamp_min"], a["clamp_max"], axis=1)
-
-
 @register_kernel
 class ConvKernel(IntKernel):
     name = "Conv"
@@ -101,11 +93,11 @@ class ConvKernel(IntKernel):
         if group == cin and cg == 1 and m == cin:
             acc = depthwise_taps(x, w, a["strides"], a["dilations"], np.dtype(np.int32),
                                  a["in_zp"])
-            return [_finish(rec, acc, ref=False)]
+            return [finish_channels(rec, acc, ref=False)]
         order = (0, 1) + tuple(range(2 + nsp, 2 + 2 * nsp)) + tuple(range(2, 2 + nsp))
         cols = win.transpose(order).reshape(n, group, cg * int(np.prod(kernel)), -1)
         acc = int_matmul(w.reshape(group, m // group, -1), cols, 0, a["in_zp"])
-        return [_finish(rec, acc.reshape((n, m) + tuple(out_sp)), ref=False)]
+        return [finish_channels(rec, acc.reshape((n, m) + tuple(out_sp)), ref=False)]
 
     def ref(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Direct definition: for each tap and group, Σ_c (x − zp)·w in int64."""
@@ -123,4 +115,4 @@ class ConvKernel(IntKernel):
                 xt = xs[(Ellipsis,) + tap]                              # (N, Cg, *out)
                 wt = w[(slice(gi * mg, (gi + 1) * mg), slice(None)) + tap]  # (Mg, Cg)
                 acc[:, gi * mg:(gi + 1) * mg] += np.einsum("nc...,mc->nm...", xt, wt)
-        return [_finish(rec, acc, ref=True)]
+        return [finish_channels(rec, acc, ref=True)]

@@ -18,12 +18,12 @@ from typing import Sequence
 import numpy as np
 
 from npukit.ir import Graph, Node, QuantParams
-from npukit.numerics.fixedpoint import requantize, requantize_ref
 from npukit.numerics.gemm import int_matmul
 from npukit.ops.conv_transpose import col2im, transpose_geometry
 from npukit.ops.qlower import (
     bias_int32,
     clamp_bounds,
+    finish_channels,
     out_attrs,
     qparams,
     quantized_weights,
@@ -75,14 +75,6 @@ def lower_conv_transpose(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | 
                      "multiplier": mult, "shift": shift})
 
 
-def _finish(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
-    a = rec.attrs
-    acc = acc + rec.tensors["bias"].astype(np.int64).reshape((1, -1) + (1,) * (acc.ndim - 2))
-    fn = requantize_ref if ref else requantize
-    return fn(acc, rec.tensors["multiplier"], rec.tensors["shift"], a["out_zp"],
-              a["out_dtype"], a["rounding"], a["clamp_min"], a["clamp_max"], axis=1)
-
-
 @register_kernel
 class ConvTransposeKernel(IntKernel):
     name = "ConvTranspose"
@@ -99,7 +91,7 @@ class ConvTransposeKernel(IntKernel):
         cols = cols.reshape((n, group * mg, *kernel, *x.shape[2:]))
         acc = col2im(cols, a["strides"], a["dilations"], a["pads"], a["out"],
                      np.dtype(np.int64))
-        return [_finish(rec, acc, ref=False)]
+        return [finish_channels(rec, acc, ref=False)]
 
     def ref(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Scatter definition in int64: input pixel ``i`` of channel ``c`` times tap
@@ -122,7 +114,7 @@ class ConvTransposeKernel(IntKernel):
                     xs = x[(slice(None), slice(gi * cg, (gi + 1) * cg)) + pix]   # (N, C/g)
                     ws = w[(slice(gi * cg, (gi + 1) * cg), slice(None)) + tap]   # (C/g, M/g)
                     acc[(slice(None), slice(gi * mg, (gi + 1) * mg)) + o] += xs @ ws
-        return [_finish(rec, acc, ref=True)]
+        return [finish_channels(rec, acc, ref=True)]
 
 
 __all__ = ["ConvTransposeKernel", "lower_conv_transpose", "output_channel_scales"]

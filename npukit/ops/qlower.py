@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from npukit.ir import Graph, Node, QuantParams
-from npukit.numerics.fixedpoint import quantize_multiplier
+from npukit.numerics.fixedpoint import quantize_multiplier, requantize, requantize_ref
 from npukit.numerics.quantize import quantize
 from npukit.numerics.rounding import RoundingMode
 from npukit.numerics.saturate import storage_dtype
+from npukit.program import OpRecord
 
 CLAMP_ACTIVATIONS = ("Relu", "Clip")
 
@@ -82,3 +83,13 @@ def out_attrs(out: QuantParams, bounds: tuple[int, int], mode: str) -> dict:
 
 def storage(dtype: str) -> np.dtype:
     return storage_dtype(dtype)
+
+
+def finish_channels(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
+    """Add the record's int32 bias and requantize per output channel (axis 1): the
+    last step of the Conv / ConvTranspose kernels (``requantize_ref`` when ``ref``)."""
+    a = rec.attrs
+    acc = acc + rec.tensors["bias"].astype(np.int64).reshape((1, -1) + (1,) * (acc.ndim - 2))
+    fn = requantize_ref if ref else requantize
+    return fn(acc, rec.tensors["multiplier"], rec.tensors["shift"], a["out_zp"],
+              a["out_dtype"], a["rounding"], a["clamp_min"], a["clamp_max"], axis=1)
