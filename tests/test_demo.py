@@ -15,3 +15,8 @@ def test_demo_pipeline_reduced(tmp_path):
     assert (tmp_path / "accuracy.html").exists()
     text = "\n".join(lines)
     assert "per-layer accuracy" in text and "placement" in text
+    # the --mixed auto step met its budget, raised something, and kept the accuracy
+    m = s["mixed"]
+    assert m is not None and m["changed"] and m["reached"]["cosine"] >= 0.99999
+    assert m["accuracy"] >= s["int8_accuracy"] - 0.01
+    assert "mixed precision: --mixed auto" in text
