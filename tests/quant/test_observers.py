@@ -265,3 +265,22 @@ def test_rebinning_is_exact_property(batches, bins, seed, name):
     np.testing.assert_array_equal(o.counts, np.bincount(idx, minlength=bins))
     lo, hi = o.range()
     assert x.min() <= lo <= hi <= x.max()
+
+
+@pytest.mark.parametrize("bits,symmetric", [(8, True), (4, True), (8, False)])
+def test_mse_weight_clip_pruning_keeps_the_full_grid_result(rng, bits, symmetric):
+    """Candidates are pruned by a lower bound of their error; the chosen ratio is the one
+    the plain grid search over every candidate picks."""
+    from npukit.quant.observers.weight_clip import _quant_error
+    w = (rng.standard_normal((24, 300)) * rng.uniform(0.01, 1, (24, 1))).astype(np.float32)
+    w[3, 7] = 25.0                                   # an outlier channel, clipping pays
+    lo, hi = np.minimum(w.min(1), 0.0), np.maximum(w.max(1), 0.0)
+    best_err, best = np.full(24, np.inf), np.ones(24)
+    for r in np.linspace(1.0, 0.3, 100):
+        err = _quant_error(w, r * lo, r * hi, 1 << bits, symmetric)
+        better = err < best_err
+        best_err, best = np.where(better, err, best_err), np.where(better, r, best)
+    got = mse_weight_clip(w, axis=0, bits=bits, symmetric=symmetric)
+    np.testing.assert_array_equal(got.ratio, best)
+    if bits == 4:
+        assert np.any(got.ratio < 1.0)                 # clipping was chosen somewhere

@@ -51,6 +51,34 @@ def _quant_error(w2: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int,
     return np.einsum("ij,ij->i", q, q)
 
 
+#: how many of each channel's extreme weights bound its clipping error
+_TAIL = 32
+
+
+def _largest(w2: np.ndarray, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its ``_TAIL`` largest and smallest weights (float64)."""
+    k = min(_TAIL, w2.shape[1])
+    if w2.shape[1] > k:
+        hi = np.partition(w2, w2.shape[1] - k, axis=1)[:, -k:]
+        lo = np.partition(w2, k - 1, axis=1)[:, :k]
+    else:
+        hi = lo = w2
+    return lo.astype(np.float64), hi.astype(np.float64)
+
+
+def _clip_bound(tail: tuple[np.ndarray, np.ndarray], r: float, lo: np.ndarray,
+                hi: np.ndarray, symmetric: bool) -> np.ndarray:
+    """A lower bound of each channel's squared error at clip ratio ``r``: the clipping
+    error of its extreme weights alone (rounding error is never negative)."""
+    small, large = tail
+    if symmetric:
+        c = (r * np.maximum(hi, -lo))[:, None]
+        return (np.maximum(large - c, 0.0) ** 2).sum(1) + (np.maximum(-c - small, 0.0) ** 2
+                                                         ).sum(1)
+    return (np.maximum(large - (r * hi)[:, None], 0.0) ** 2).sum(1) + \
+        (np.maximum((r * lo)[:, None] - small, 0.0) ** 2).sum(1)
+
+
 def mse_weight_clip(w: np.ndarray, axis: int = 0, bits: int = 8, *, symmetric: bool = True,
                     grid: int = 100, min_ratio: float = 0.3) -> ChannelClip:
     """Search a clip ratio per channel of ``w`` (along ``axis``) minimising the MSE.
@@ -69,11 +97,22 @@ def mse_weight_clip(w: np.ndarray, axis: int = 0, bits: int = 8, *, symmetric: b
     levels = 1 << bits
     best_err = np.full(lo.shape, np.inf)
     best = np.ones(lo.shape)
+    tail = _largest(w2, symmetric)
+    alive = np.ones(lo.shape, bool)
     for r in np.linspace(1.0, min_ratio, grid):
-        err = _quant_error(w2, r * lo, r * hi, levels, symmetric)
-        better = err < best_err
-        best_err = np.where(better, err, best_err)
-        best = np.where(better, r, best)
+        # the clipping error of a channel's largest weights alone bounds its error at
+        # r from below, and grows as r shrinks: once it passes the best error found,
+        # no smaller ratio can win (pruned candidates could never be strictly better,
+        # so the result is the full grid's, exactly)
+        alive &= _clip_bound(tail, r, lo, hi, symmetric) <= best_err
+        idx = np.flatnonzero(alive)
+        if not idx.size:
+            break
+        rows = slice(None) if idx.size == alive.size else idx
+        err = _quant_error(w2[rows], r * lo[rows], r * hi[rows], levels, symmetric)
+        better = err < best_err[rows]
+        best_err[rows] = np.where(better, err, best_err[rows])
+        best[rows] = np.where(better, r, best[rows])
     if symmetric:
         amax = np.maximum(hi, -lo) * best
         return ChannelClip(-amax, amax, best)
