@@ -18,30 +18,28 @@ from npukit.ops.conv_int_fast import plan_conv
 from npukit.ops.qlower import (
     bias_int32,
     channel_scales,
-    clamp_bounds,
     finish_channels,
     out_attrs,
-    qparams,
-    quantized_weights,
     requant,
+    weighted_operands,
 )
-from npukit.ops.registry import IntKernel, LowerContext, lowering, register_kernel
+from npukit.ops.registry import (
+    IntKernel,
+    LowerContext,
+    lowering,
+    plan_per_dtype,
+    register_kernel,
+)
 from npukit.program import OpRecord
 
 
 @lowering("Conv", weight_axes=lambda node: {1: 0})
 def lower_conv(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     x, w = g.values[node.inputs[0]], g.values[node.inputs[1]]
-    qx, qy = qparams(g, node.inputs[0]), qparams(g, node.outputs[0])
-    if qx.per_channel or qy.per_channel:
-        return "per-channel activation params are not supported by integer Conv"
-    got = quantized_weights(g, node.inputs[1], ctx.rounding)
+    got = weighted_operands(node, g, ctx.rounding)
     if isinstance(got, str):
         return got
-    wq, qw = got
-    bounds = clamp_bounds(node, qy, ctx.rounding)
-    if isinstance(bounds, str):
-        return bounds
+    qx, qy, wq, qw, bounds = got
     m = wq.shape[0]
     s_x, s_w = float(qx.scale[0]), channel_scales(qw, m)
     b = g.const(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] else None
@@ -67,15 +65,8 @@ class ConvKernel(IntKernel):
     name = "Conv"
 
     def prepare(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
-        plans: dict[np.dtype, Callable | None] = {}      # per input dtype, built on first use
-
-        def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-            d = inputs[0].dtype
-            if d not in plans:
-                plans[d] = plan_conv(rec, d)
-            fn = plans[d]
-            return fn(inputs) if fn is not None else self.run_untiled(rec, inputs)
-        return run
+        return plan_per_dtype(lambda d: plan_conv(rec, d) or
+                              (lambda ins: self.run_untiled(rec, ins)))
 
     def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         return self.prepare(rec)(inputs)

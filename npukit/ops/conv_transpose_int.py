@@ -22,12 +22,10 @@ from npukit.numerics.gemm import int_matmul
 from npukit.ops.conv_transpose import col2im, transpose_geometry
 from npukit.ops.qlower import (
     bias_int32,
-    clamp_bounds,
     finish_channels,
     out_attrs,
-    qparams,
-    quantized_weights,
     requant,
+    weighted_operands,
 )
 from npukit.ops.registry import IntKernel, LowerContext, lowering, register_kernel
 from npukit.program import OpRecord
@@ -47,16 +45,10 @@ def output_channel_scales(q: QuantParams, w_shape: Sequence[int], group: int
 @lowering("ConvTranspose", weight_axes=lambda node: {1: 1})
 def lower_conv_transpose(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     x = g.values[node.inputs[0]]
-    qx, qy = qparams(g, node.inputs[0]), qparams(g, node.outputs[0])
-    if qx.per_channel or qy.per_channel:
-        return "per-channel activation params are not supported by integer ConvTranspose"
-    got = quantized_weights(g, node.inputs[1], ctx.rounding)
+    got = weighted_operands(node, g, ctx.rounding)
     if isinstance(got, str):
         return got
-    wq, qw = got
-    bounds = clamp_bounds(node, qy, ctx.rounding)
-    if isinstance(bounds, str):
-        return bounds
+    qx, qy, wq, qw, bounds = got
     group = int(node.attr("group", 1))
     s_w = output_channel_scales(qw, wq.shape, group)
     if isinstance(s_w, str):

@@ -31,7 +31,13 @@ from npukit.numerics.fixedpoint import quantize_multiplier, requantize, requanti
 from npukit.numerics.quantize import choose_qparams, quantize
 from npukit.numerics.rounding import RoundingMode
 from npukit.ops.qlower import clamp_bounds, out_attrs, qparams
-from npukit.ops.registry import IntKernel, LowerContext, lowering, register_kernel
+from npukit.ops.registry import (
+    IntKernel,
+    LowerContext,
+    lowering,
+    plan_per_dtype,
+    register_kernel,
+)
 from npukit.program import OpRecord
 
 
@@ -124,12 +130,18 @@ def lower_mul(node: Node, g: Graph, ctx: LowerContext) -> OpRecord | str:
     return OpRecord("Mul", node.name, [], [], attrs, tensors)
 
 
-def _operands(rec: OpRecord, inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Centred int64 codes of both operands (the constant from the record)."""
+def _codes(rec: OpRecord, inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Both operands' codes as stored (the constant one from the record)."""
     it = iter(inputs)
     k = rec.attrs["const_input"]
     a = rec.tensors["const"] if k == 0 else next(it)
     b = rec.tensors["const"] if k == 1 else next(it)
+    return a, b
+
+
+def _operands(rec: OpRecord, inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Centred int64 codes of both operands."""
+    a, b = _codes(rec, inputs)
     return (a.astype(np.int64) - rec.attrs["a_zp"], b.astype(np.int64) - rec.attrs["b_zp"])
 
 
@@ -159,8 +171,7 @@ class _PairTable:
 
     def __init__(self, rec: OpRecord, fn: Callable[..., np.ndarray],
                  dtypes: tuple[np.dtype, np.dtype]) -> None:
-        self.const_input = rec.attrs["const_input"]
-        self.const = rec.tensors.get("const")
+        self.rec = rec
         grid = np.arange(256, dtype=np.uint8)
         a = grid.view(dtypes[0])[:, None]
         b = grid.view(dtypes[1])[None, :]
@@ -169,9 +180,7 @@ class _PairTable:
         self.table = np.ascontiguousarray(fn(free, [a, b], ref=False)).ravel()
 
     def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        it = iter(inputs)
-        a = self.const if self.const_input == 0 else next(it)
-        b = self.const if self.const_input == 1 else next(it)
+        a, b = _codes(self.rec, inputs)
         idx = a.view(np.uint8).astype(np.uint16) << 8
         idx = idx | b.view(np.uint8)
         return [self.table.take(idx)]
@@ -180,20 +189,11 @@ class _PairTable:
 def _prepare_pairwise(rec: OpRecord, fn: Callable[..., np.ndarray], kernel: IntKernel
                       ) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
     """A table per pair of 8-bit operand dtypes (built on first use); others run ``fn``."""
-    tables: dict[tuple[np.dtype, np.dtype], _PairTable] = {}
-
-    def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        it = iter(inputs)
-        k = rec.attrs["const_input"]
-        a = rec.tensors["const"] if k == 0 else next(it)
-        b = rec.tensors["const"] if k == 1 else next(it)
-        key = (a.dtype, b.dtype)
-        if a.dtype.itemsize != 1 or b.dtype.itemsize != 1:
-            return kernel.run(rec, inputs)
-        if key not in tables:
-            tables[key] = _PairTable(rec, fn, key)
-        return tables[key](inputs)
-    return run
+    def build(dtypes: tuple[np.dtype, np.dtype]) -> Callable[..., list[np.ndarray]]:
+        if dtypes[0].itemsize == 1 and dtypes[1].itemsize == 1:
+            return _PairTable(rec, fn, dtypes)
+        return lambda ins: kernel.run(rec, ins)
+    return plan_per_dtype(build, key=lambda ins: tuple(c.dtype for c in _codes(rec, ins)))
 
 
 def _mul(rec: OpRecord, inputs: Sequence[np.ndarray], ref: bool) -> np.ndarray:

@@ -26,7 +26,13 @@ from npukit.ops.qlower import (
     quantized_weights,
     requant,
 )
-from npukit.ops.registry import IntKernel, LowerContext, lowering, register_kernel
+from npukit.ops.registry import (
+    IntKernel,
+    LowerContext,
+    lowering,
+    plan_per_dtype,
+    register_kernel,
+)
 from npukit.program import OpRecord
 
 
@@ -133,14 +139,7 @@ class MatMulKernel(IntKernel):
     def prepare(self, rec: OpRecord) -> Callable[[Sequence[np.ndarray]], list[np.ndarray]]:
         if "weights" not in rec.tensors:
             return super().prepare(rec)
-        plans: dict[np.dtype, _ConstWeights] = {}       # per input dtype, on first use
-
-        def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-            d = inputs[0].dtype
-            if d not in plans:
-                plans[d] = _ConstWeights(rec, d)
-            return plans[d](inputs)
-        return run
+        return plan_per_dtype(lambda d: _ConstWeights(rec, d))
 
     def run(self, rec: OpRecord, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         if "weights" in rec.tensors:

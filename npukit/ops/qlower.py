@@ -93,3 +93,21 @@ def finish_channels(rec: OpRecord, acc: np.ndarray, ref: bool) -> np.ndarray:
     fn = requantize_ref if ref else requantize
     return fn(acc, rec.tensors["multiplier"], rec.tensors["shift"], a["out_zp"],
               a["out_dtype"], a["rounding"], a["clamp_min"], a["clamp_max"], axis=1)
+
+
+def weighted_operands(node: Node, g: Graph, mode: str
+                      ) -> tuple[QuantParams, QuantParams, np.ndarray, QuantParams,
+                                 tuple[int, int]] | str:
+    """``(qx, qy, weight codes, weight params, clamp bounds)`` of a Conv-like node with
+    constant weights at input 1 — the shared first step of its lowering — or why the
+    node cannot lower."""
+    qx, qy = qparams(g, node.inputs[0]), qparams(g, node.outputs[0])
+    if qx.per_channel or qy.per_channel:
+        return f"per-channel activation params are not supported by integer {node.op_type}"
+    got = quantized_weights(g, node.inputs[1], mode)
+    if isinstance(got, str):
+        return got
+    bounds = clamp_bounds(node, qy, mode)
+    if isinstance(bounds, str):
+        return bounds
+    return qx, qy, got[0], got[1], bounds

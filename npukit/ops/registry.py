@@ -143,6 +143,26 @@ class IntKernel:
         return lambda inputs: self.run(rec, inputs)
 
 
+Run = Callable[[Sequence[np.ndarray]], list[np.ndarray]]
+
+
+def plan_per_dtype(build: Callable[[Any], Run],
+                   key: Callable[[Sequence[np.ndarray]], Any] = lambda ins: ins[0].dtype
+                   ) -> Run:
+    """A runner that plans on first use for each input dtype (or ``key`` of the inputs),
+    with ``build(key) -> runner``: records do not store their input dtypes.  Building
+    twice from two threads is harmless (plans are pure functions of the record)."""
+    plans: dict[Any, Run] = {}
+
+    def run(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        k = key(inputs)
+        fn = plans.get(k)
+        if fn is None:
+            fn = plans[k] = build(k)
+        return fn(inputs)
+    return run
+
+
 _KERNELS: dict[str, IntKernel] = {}
 
 

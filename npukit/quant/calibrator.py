@@ -105,10 +105,7 @@ class Calibrator:
         for name in list(self.observers):
             arr = values.get(name)
             if arr is not None:
-                self._update(self.observers[name], name, arr, self._producer(name))
-
-    def _producer(self, name: str) -> Node | None:
-        return self.graph.producer(name)
+                self._update(self.observers[name], name, arr, self.graph.producer(name))
 
     def _hook(self, node: Node, outs: Sequence[np.ndarray]) -> None:
         for name, arr in zip(node.outputs, outs):
