@@ -17,13 +17,19 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_fidelity import RESULTS, SIZES, load_case, metrics, ort_session, run_ort  # noqa: E402
+from bench_fidelity import (  # noqa: E402
+    RESULTS,
+    SIZES,
+    case_graph,
+    load_case,
+    metrics,
+    ort_session,
+    quantize_and_run,
+    run_ort,
+)
 
 
 def configs() -> dict:
@@ -41,22 +47,11 @@ def configs() -> dict:
 
 
 def bench(case, cfgs: dict) -> dict:  # noqa: ANN001
-    from npukit.frontends.onnx import import_model
-    from npukit.quant.quantizer import quantize
-    from npukit.sim.program_executor import ProgramExecutor
     ref = run_ort(ort_session(case.model.SerializeToString()), case.input, case.evals)
-    graph = import_model(case.model, name=case.name,
-                         input_shapes={case.input: [1, *case.calib.shape[1:]]})
+    graph = case_graph(case)
     rows = []
     for label, cfg in cfgs.items():
-        t = time.perf_counter()
-        qm = quantize(graph, [{case.input: case.calib[i:i + 1]} for i in range(len(case.calib))],
-                      cfg, show_progress=False)
-        exe = ProgramExecutor(qm.program)
-        build = time.perf_counter() - t
-        name = qm.program.outputs[0]
-        out = np.concatenate([exe.run({case.input: case.evals[i:i + 1]})[name]
-                              for i in range(len(case.evals))])
+        qm, build, out = quantize_and_run(graph, case, cfg)
         row = {"config": label, "build_s": round(build, 1), **metrics(ref, out, case.labels)}
         if qm.adaround is not None:
             rep = qm.adaround

@@ -115,26 +115,37 @@ def metrics(ref: np.ndarray, out: np.ndarray, labels: np.ndarray | None) -> dict
     return row
 
 
-def bench_npukit(case: Case, configs: dict) -> list[dict]:
+def case_graph(case: Case):  # noqa: ANN201
+    """The case's model imported with a static batch-1 input."""
     from npukit.frontends.onnx import import_model
-    from npukit.quant.quantizer import quantize
-    from npukit.sim.program_executor import ProgramExecutor
     graph = import_model(case.model, name=case.name)
     shape = graph.values[case.input].shape
     if shape and not all(isinstance(d, int) for d in shape):
-        from npukit.frontends.onnx import import_model as im
-        graph = im(case.model, name=case.name,
-                   input_shapes={case.input: [1, *case.calib.shape[1:]]})
+        graph = import_model(case.model, name=case.name,
+                             input_shapes={case.input: [1, *case.calib.shape[1:]]})
+    return graph
+
+
+def quantize_and_run(graph, case: Case, cfg):  # noqa: ANN001, ANN201
+    """``(quantized model, build seconds, outputs on the evaluation inputs)``."""
+    from npukit.quant.quantizer import quantize
+    from npukit.sim.program_executor import ProgramExecutor
+    t = time.perf_counter()
+    qm = quantize(graph, [{case.input: case.calib[i:i + 1]} for i in range(len(case.calib))],
+                  cfg, show_progress=False)
+    exe = ProgramExecutor(qm.program)
+    build = time.perf_counter() - t
+    name = qm.program.outputs[0]
+    out = np.concatenate([exe.run({case.input: case.evals[i:i + 1]})[name]
+                          for i in range(len(case.evals))])
+    return qm, build, out
+
+
+def bench_npukit(case: Case, configs: dict) -> list[dict]:
+    graph = case_graph(case)
     rows = []
     for label, cfg in configs.items():
-        t = time.perf_counter()
-        qm = quantize(graph, [{case.input: case.calib[i:i + 1]} for i in range(len(case.calib))],
-                      cfg, show_progress=False)
-        exe = ProgramExecutor(qm.program)
-        build = time.perf_counter() - t
-        out_name = qm.program.outputs[0]
-        out = np.concatenate([exe.run({case.input: case.evals[i:i + 1]})[out_name]
-                              for i in range(len(case.evals))])
+        _, build, out = quantize_and_run(graph, case, cfg)
         rows.append({"tool": "npukit", "config": label, "build_s": build, "out": out})
     return rows
 
